@@ -1,0 +1,94 @@
+"""Engine-wide switches: ``no_grad`` (record nothing) and ``detect_anomaly`` (stop at the
+first nan or inf, naming the op that made it).
+
+Both are context managers (and decorators, via ``contextlib.ContextDecorator``). The
+switches live on one small object that the hot path reads with a single attribute
+lookup; each context restores the previous setting on exit, also on error, so they nest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+
+class _State:
+    __slots__ = ("grad_enabled", "anomaly")
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False
+
+
+STATE = _State()
+
+
+class AnomalyError(FloatingPointError):
+    """Raised in ``detect_anomaly`` mode by the first op that produced nan or inf."""
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Build values without recording the graph: results have no parents.
+
+    Use it for evaluation and for optimizer updates, as ``torch.no_grad``. Nothing
+    computed inside can be backpropagated through.
+    """
+    before = STATE.grad_enabled
+    STATE.grad_enabled = False
+    try:
+        yield
+    finally:
+        STATE.grad_enabled = before
+
+
+@contextlib.contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record the graph again inside a ``no_grad`` block."""
+    before = STATE.grad_enabled
+    STATE.grad_enabled = True
+    try:
+        yield
+    finally:
+        STATE.grad_enabled = before
+
+
+def is_grad_enabled() -> bool:
+    """Whether new values record their parents."""
+    return STATE.grad_enabled
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise ``AnomalyError`` at the first op whose output, or whose local derivative in
+    ``backward``, is nan or inf; the message names the op and its inputs.
+
+    Slower (every node is checked), so meant for debugging, as ``torch.autograd.detect_anomaly``.
+    """
+    before = STATE.anomaly
+    STATE.anomaly = True
+    try:
+        yield
+    finally:
+        STATE.anomaly = before
+
+
+def _finite(x: Any) -> bool:
+    return math.isfinite(x.data if hasattr(x, "data") else x)
+
+
+def check_forward(op_name: str, inputs: Sequence[float], out: float) -> None:
+    """Called in anomaly mode for every new node."""
+    if not math.isfinite(out):
+        raise AnomalyError(f"op '{op_name}' produced {out!r} from inputs {list(inputs)!r} (detect_anomaly)")
+
+
+def check_backward(op_name: str, inputs: Sequence[float], contribution: Any) -> None:
+    """Called in anomaly mode for every chain-rule product in ``backward``."""
+    if not _finite(contribution):
+        raise AnomalyError(
+            f"backward through op '{op_name}' produced a gradient of {contribution!r} "
+            f"at inputs {list(inputs)!r} (detect_anomaly)"
+        )

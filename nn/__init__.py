@@ -1,0 +1,1 @@
+"""nn: neural networks on the autograd_core engine."""
