@@ -7,7 +7,7 @@ Every op and its derivative stand together in ``autograd_core.ops``.
 
 from .backward import backward, gradients, topological_order
 from .functional import GradcheckError, grad, gradcheck, value_and_grad
-from .modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .modes import AnomalyError, detect_anomaly, enable_grad, gc_paused, is_grad_enabled, no_grad
 from .ops import DomainError
 from .value import Value, apply, dot, vsum
 
@@ -21,6 +21,7 @@ __all__ = [
     "detect_anomaly",
     "dot",
     "enable_grad",
+    "gc_paused",
     "gradcheck",
     "gradients",
     "grad",

@@ -9,6 +9,7 @@ lookup; each context restores the previous setting on exit, also on error, so th
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -92,3 +93,21 @@ def check_backward(op_name: str, inputs: Sequence[float], contribution: Any) -> 
             f"backward through op '{op_name}' produced a gradient of {contribution!r} "
             f"at inputs {list(inputs)!r} (detect_anomaly)"
         )
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a graph is built and backpropagated.
+
+    chainrule's graphs hold no reference cycles, so reference counting frees them on its
+    own; the cyclic collector would only rescan the (large, young) graph again and again
+    as it grows. The previous setting is restored on exit, also on error. Code inside
+    that *does* make cycles is collected later, when the collector runs again.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -1,0 +1,364 @@
+"""Optimizers. Each takes a flat list of parameters and ``lr``, and exposes ``step()``
+and ``zero_grad()``; each docstring writes its update rule out, in the notation of
+``torch.optim``'s: parameter ``θ``, gradient ``g_t``, learning rate ``γ``, weight decay ``λ``.
+The rules match torch.optim's (tests compare them step by step when torch is installed).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from autograd_core import Value, no_grad
+
+Closure = Callable[[], Any]
+
+
+def _grad(p: Value) -> float:
+    g = p.grad
+    return g.data if isinstance(g, Value) else float(g)
+
+
+class Optimizer:
+    """Base class: holds the parameters and the learning rate ``lr``."""
+
+    #: True for optimizers whose ``step`` needs a closure that re-evaluates the loss.
+    needs_closure = False
+
+    def __init__(self, params: Iterable[Value], lr: float) -> None:
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+        for p in self.params:
+            if not isinstance(p, Value):
+                raise TypeError(f"{type(self).__name__} needs Values as parameters, got {type(p).__name__}")
+        if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
+            raise ValueError(f"learning rate must be a positive number, got {lr!r}")
+        self.lr = float(lr)
+
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient to 0 (gradients accumulate otherwise)."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self, closure: Closure | None = None) -> Any:
+        """Update the parameters from their ``.grad``."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(lr={self.lr:g})"
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, with optional momentum, Nesterov momentum and weight
+    decay (torch.optim.SGD's rule):
+
+    .. math::
+        g_t &\leftarrow g_t + λ θ_{t-1} \\
+        b_t &\leftarrow μ b_{t-1} + (1 - τ) g_t \quad (b_1 = g_1) \\
+        g_t &\leftarrow g_t + μ b_t \ \text{(Nesterov)}, \quad \text{else } g_t \leftarrow b_t \\
+        θ_t &\leftarrow θ_{t-1} - γ g_t
+
+    with momentum μ and dampening τ. Without momentum it is plain θ ← θ - γ g.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 0.01,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
+        self.momentum, self.dampening, self.nesterov = momentum, dampening, nesterov
+        self.weight_decay = weight_decay
+        self.buffers: list[float | None] = [None] * len(self.params)
+
+    def step(self, closure: Closure | None = None) -> Any:
+        loss = closure() if closure is not None else None
+        mu, tau, wd, lr = self.momentum, self.dampening, self.weight_decay, self.lr
+        for i, p in enumerate(self.params):
+            g = _grad(p) + wd * p.data
+            if mu:
+                b = self.buffers[i]
+                b = g if b is None else mu * b + (1.0 - tau) * g
+                self.buffers[i] = b
+                g = g + mu * b if self.nesterov else b
+            p.data -= lr * g
+        return loss
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop (Hinton's lecture 6e; torch.optim.RMSprop's rule): divide the step by a
+    running root mean square of recent gradients.
+
+    .. math::
+        v_t &\leftarrow α v_{t-1} + (1 - α) g_t^2 \\
+        θ_t &\leftarrow θ_{t-1} - γ \, g_t / (\sqrt{v_t} + ε)
+
+    With momentum μ: b_t ← μ b_{t-1} + g_t / (√v_t + ε), θ_t ← θ_{t-1} - γ b_t.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr)
+        self.alpha, self.eps, self.momentum, self.weight_decay = alpha, eps, momentum, weight_decay
+        self.square_avg = [0.0] * len(self.params)
+        self.buffers = [0.0] * len(self.params)
+
+    def step(self, closure: Closure | None = None) -> Any:
+        loss = closure() if closure is not None else None
+        a, eps, mu, lr = self.alpha, self.eps, self.momentum, self.lr
+        for i, p in enumerate(self.params):
+            g = _grad(p) + self.weight_decay * p.data
+            v = a * self.square_avg[i] + (1.0 - a) * g * g
+            self.square_avg[i] = v
+            update = g / (math.sqrt(v) + eps)
+            if mu:
+                update = self.buffers[i] = mu * self.buffers[i] + update
+            p.data -= lr * update
+        return loss
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma and Ba, 2015; torch.optim.Adam's rule):
+
+    .. math::
+        g_t &\leftarrow g_t + λ θ_{t-1} \\
+        m_t &\leftarrow β_1 m_{t-1} + (1 - β_1) g_t \\
+        v_t &\leftarrow β_2 v_{t-1} + (1 - β_2) g_t^2 \\
+        \hat m_t &= m_t / (1 - β_1^t), \quad \hat v_t = v_t / (1 - β_2^t) \\
+        θ_t &\leftarrow θ_{t-1} - γ \, \hat m_t / (\sqrt{\hat v_t} + ε)
+    """
+
+    decoupled = False
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr)
+        self.beta1, self.beta2 = betas
+        self.eps, self.weight_decay = eps, weight_decay
+        self.m = [0.0] * len(self.params)
+        self.v = [0.0] * len(self.params)
+        self.t = 0
+
+    def step(self, closure: Closure | None = None) -> Any:
+        loss = closure() if closure is not None else None
+        self.t += 1
+        b1, b2, eps, lr, wd = self.beta1, self.beta2, self.eps, self.lr, self.weight_decay
+        c1 = 1.0 - b1**self.t
+        c2 = 1.0 - b2**self.t
+        for i, p in enumerate(self.params):
+            g = _grad(p)
+            if self.decoupled:
+                p.data -= lr * wd * p.data
+            else:
+                g += wd * p.data
+            m = self.m[i] = b1 * self.m[i] + (1.0 - b1) * g
+            v = self.v[i] = b2 * self.v[i] + (1.0 - b2) * g * g
+            p.data -= lr * (m / c1) / (math.sqrt(v / c2) + eps)
+        return loss
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov and Hutter, 2019; torch.optim.AdamW):
+    first θ ← θ - γ λ θ, then the Adam step on the plain gradient (λ defaults to 0.01)."""
+
+    decoupled = True
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+
+class Rprop(Optimizer):
+    r"""Resilient backpropagation (Riedmiller and Braun, 1993; torch.optim.Rprop's rule):
+    only the *sign* of the gradient is used; each weight has its own step size Δ.
+
+    .. math::
+        Δ_t &= \min(η^+ Δ_{t-1}, Δ_{max}) \ \text{if } g_t g_{t-1} > 0 \\
+        Δ_t &= \max(η^- Δ_{t-1}, Δ_{min}), \ g_t \leftarrow 0 \ \text{if } g_t g_{t-1} < 0 \\
+        θ_t &\leftarrow θ_{t-1} - \operatorname{sign}(g_t) Δ_t
+
+    Δ starts at ``lr``. Meant for full-batch training (signs of noisy mini-batch
+    gradients flip at random).
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 0.01,
+        etas: tuple[float, float] = (0.5, 1.2),
+        step_sizes: tuple[float, float] = (1e-6, 50.0),
+    ) -> None:
+        super().__init__(params, lr)
+        self.eta_minus, self.eta_plus = etas
+        self.step_min, self.step_max = step_sizes
+        self.steps = [self.lr] * len(self.params)
+        self.prev = [0.0] * len(self.params)
+
+    def step(self, closure: Closure | None = None) -> Any:
+        loss = closure() if closure is not None else None
+        for i, p in enumerate(self.params):
+            g = _grad(p)
+            s = g * self.prev[i]
+            if s > 0:
+                self.steps[i] = min(self.steps[i] * self.eta_plus, self.step_max)
+            elif s < 0:
+                self.steps[i] = max(self.steps[i] * self.eta_minus, self.step_min)
+                g = 0.0  # skip this update; the next step starts afresh
+            if g:
+                p.data -= math.copysign(self.steps[i], g)
+            self.prev[i] = g
+        return loss
+
+
+class ConjugateGradient(Optimizer):
+    r"""Nonlinear conjugate gradient (Polak-Ribière, with restarts) and a line search.
+    Like torch.optim.LBFGS, ``step(closure)`` needs a closure that zeroes the gradients,
+    recomputes the loss, calls ``backward`` and returns the loss. One ``step`` is one CG
+    iteration:
+
+    .. math::
+        β_t &= \max\left(0, \frac{g_t^\top (g_t - g_{t-1})}{g_{t-1}^\top g_{t-1}}\right) \\
+        d_t &= -g_t + β_t d_{t-1} \quad (d_t = -g_t \text{ if that is not downhill}) \\
+        θ_t &= θ_{t-1} + α_t d_t
+
+    The step α_t along d_t is found by secant steps on the slope φ'(α) = g(θ + α d)^\top d
+    until it has shrunk to a tenth of φ'(0) (a strong Wolfe condition) while the Armijo
+    condition φ(α) ≤ φ(0) + c α φ'(0) holds; conjugacy needs this near-exact search (on a
+    quadratic the secant step is exact). ``lr`` is the first trial step.
+    """
+
+    needs_closure = True
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1.0,
+        max_line_search: int = 20,
+        c: float = 1e-4,
+        curvature: float = 0.1,
+        restart: int | None = None,
+    ) -> None:
+        super().__init__(params, lr)
+        self.max_line_search, self.c, self.curvature = max_line_search, c, curvature
+        self.restart = restart or max(len(self.params), 1)
+        self.alpha = self.lr
+        self.prev_grad: list[float] | None = None
+        self.direction: list[float] | None = None
+        self.iterations = 0
+
+    def _try(self, closure: Closure, start: list[float], d: list[float], alpha: float) -> tuple[float, float]:
+        """Move to θ + α d; return (loss, slope along d) there."""
+        with no_grad():
+            for p, x0, di in zip(self.params, start, d):
+                p.data = x0 + alpha * di
+        loss = _loss_value(closure())
+        return loss, sum(_grad(p) * di for p, di in zip(self.params, d))
+
+    def step(self, closure: Closure | None = None) -> Any:
+        if closure is None:
+            raise ValueError(
+                "ConjugateGradient.step needs a closure that re-evaluates the loss "
+                "(zero_grad, forward, backward, return loss), as torch.optim.LBFGS"
+            )
+        loss0 = _loss_value(closure())
+        g = [_grad(p) for p in self.params]
+        d = [-x for x in g]
+        if self.prev_grad is not None and self.direction is not None and self.iterations % self.restart:
+            gp = self.prev_grad
+            denom = sum(x * x for x in gp)
+            beta = max(0.0, sum(a * (a - b) for a, b in zip(g, gp)) / denom) if denom else 0.0
+            d = [-a + beta * b for a, b in zip(g, self.direction)]
+        slope0 = sum(a * b for a, b in zip(g, d))
+        if slope0 >= 0:  # not a descent direction: restart with steepest descent
+            d = [-x for x in g]
+            slope0 = -sum(x * x for x in g)
+        self.iterations += 1
+        if slope0 == 0:
+            return loss0
+        start = [p.data for p in self.params]
+        best: tuple[float, float] | None = None  # (alpha, loss) of the best Armijo point
+        prev_a, prev_s = 0.0, slope0
+        alpha = self.alpha
+        for _ in range(self.max_line_search):
+            loss, slope = self._try(closure, start, d, alpha)
+            if not math.isfinite(loss) or loss > loss0 + self.c * alpha * slope0:
+                alpha *= 0.5  # too far: back off
+                continue
+            if best is None or loss < best[1]:
+                best = (alpha, loss)
+            if abs(slope) <= self.curvature * abs(slope0):
+                break  # flat enough along d: conjugacy holds
+            denom = slope - prev_s
+            # Secant step on the slope; expand at most 4x while still going downhill.
+            nxt = alpha - slope * (alpha - prev_a) / denom if denom else alpha * 2.0
+            nxt = min(max(nxt, 0.1 * alpha), 4.0 * alpha) if nxt > 0 else 2.0 * alpha
+            prev_a, prev_s, alpha = alpha, slope, nxt
+        if best is None:  # no decrease found: stay put and forget the direction
+            self._try(closure, start, d, 0.0)
+            self.direction = self.prev_grad = None
+            self.alpha = max(self.alpha * 0.1, 1e-12)
+            return loss0
+        if best[0] != alpha or loss != best[1]:
+            self._try(closure, start, d, best[0])
+        self.alpha = best[0]
+        self.prev_grad, self.direction = g, d
+        return loss0
+
+
+def _loss_value(loss: Any) -> float:
+    return loss.data if isinstance(loss, Value) else float(loss)
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "sgd": SGD,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+    "adamw": AdamW,
+    "rprop": Rprop,
+    "cg": ConjugateGradient,
+    "conjugate_gradient": ConjugateGradient,
+}
+
+# Schedules live in their own module (one concept each) but are reached as nn.optim.StepLR.
+from .schedules import CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR  # noqa: E402
+
+__all__ = [
+    "SGD",
+    "Adam",
+    "AdamW",
+    "ConjugateGradient",
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "Optimizer",
+    "RMSprop",
+    "Rprop",
+    "StepLR",
+]
