@@ -11,22 +11,48 @@ from .modes import AnomalyError, detect_anomaly, enable_grad, gc_paused, is_grad
 from .ops import DomainError
 from .value import Value, apply, dot, vsum
 
+
+def __getattr__(name: str) -> object:
+    # Pictures need the optional graphviz package: imported on first use only, so the
+    # engine itself needs nothing beyond NumPy.
+    if name in ("draw_graph", "GradColors"):
+        from . import draw
+
+        return getattr(draw, name)
+    if name in ("explain", "Replay"):
+        from . import replay
+
+        return getattr(replay, name)
+    if name in ("render_svg", "available_renderer", "last_renderer", "RenderError"):
+        from . import render
+
+        return getattr(render, name)
+    raise AttributeError(f"module 'autograd_core' has no attribute {name!r}")
+
+
 __all__ = [
     "AnomalyError",
     "DomainError",
+    "RenderError",
+    "Replay",
     "GradcheckError",
     "Value",
     "apply",
     "backward",
+    "available_renderer",
     "detect_anomaly",
     "dot",
+    "draw_graph",
     "enable_grad",
+    "explain",
     "gc_paused",
     "gradcheck",
     "gradients",
     "grad",
     "is_grad_enabled",
+    "last_renderer",
     "no_grad",
+    "render_svg",
     "topological_order",
     "value_and_grad",
     "vsum",

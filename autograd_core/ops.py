@@ -213,7 +213,7 @@ SIN = Op("sin", lambda m, x: (m.sin(x), (m.cos(x),)))
 COS = Op("cos", lambda m, x: (m.cos(x), (-m.sin(x),)))
 
 # Kinks follow PyTorch: relu'(0) = 0, |x|'(0) = 0, leaky_relu'(0) = alpha.
-RELU = Op("relu", lambda m, x: (m.where(m.positive(x), x, 0.0 * x), (m.where(m.positive(x), 1.0, 0.0),)))
+RELU = Op("relu", lambda m, x: (m.where(m.positive(x), x, 0.0), (m.where(m.positive(x), 1.0, 0.0),)))
 ABS = Op(
     "abs",
     lambda m, x: (

@@ -98,6 +98,17 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.6g}, grad={_fmt(self.grad)}{label})"
 
+    def _repr_svg_(self) -> str | None:
+        # Jupyter shows a Value as the picture of its graph (capped at 60 values, so a
+        # whole training step does not flood the notebook); text when it cannot draw.
+        try:
+            from .draw import draw_graph
+            from .render import RenderError
+
+            return str(draw_graph(self, max_nodes=60).svg())
+        except (ImportError, RenderError):
+            return None
+
     def item(self) -> float:
         """The plain float, as ``tensor.item()``."""
         return self.data

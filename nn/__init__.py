@@ -4,6 +4,8 @@
 ``nn.data``, ``nn.init`` and ``nn.activations`` hold the pieces.
 """
 
+from typing import Any
+
 from . import activations, data, init, losses, metrics, optim
 from .history import History
 from .io import ModelFileError, load, save
@@ -22,6 +24,7 @@ __all__ = [
     "Neuron",
     "activations",
     "data",
+    "draw_mlp",
     "fit",
     "init",
     "load",
@@ -32,3 +35,11 @@ __all__ = [
     "predict_classes",
     "save",
 ]
+
+
+def draw_mlp(model: MLP, max_neurons: int = 10, show_weights: bool = True) -> Any:
+    """An architecture diagram of an MLP (see ``nn.diagram.draw_mlp``; needs graphviz,
+    imported only when a diagram is drawn)."""
+    from .diagram import draw_mlp as _draw
+
+    return _draw(model, max_neurons, show_weights)

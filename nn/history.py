@@ -16,6 +16,8 @@ class History:
 
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
+        #: per epoch, mean |grad| of each layer's weights (``fit(track_gradients=True)``)
+        self.grad_flow: list[list[float]] = []
         self.best_epoch: int | None = None
         self.stopped_early = False
         self.diverged = False
@@ -51,6 +53,8 @@ class History:
         out["best_epoch"] = self.best_epoch
         out["stopped_early"] = self.stopped_early
         out["diverged"] = self.diverged
+        if self.grad_flow:
+            out["grad_flow"] = [list(r) for r in self.grad_flow]
         return out
 
     def table(self, every: int | None = None, max_rows: int = 20) -> str:

@@ -288,7 +288,12 @@ class MLP(Module):
         _as_inputs(x, self.nin, "MLP")
 
     def __call__(self, x: Input) -> Any:
-        h: list[Any] = _as_inputs(x, self.nin, "MLP")
+        # Lift plain numbers once, so every first-layer neuron reads the same input nodes
+        # (and pictures show one x0, x1, ... rather than a copy per neuron).
+        h: list[Any] = [
+            v if isinstance(v, Value) else Value(v, f"x{i}")
+            for i, v in enumerate(_as_inputs(x, self.nin, "MLP"))
+        ]
         for i, layer in enumerate(self.layers):
             h = layer(h)
             if self.dropouts and i < len(self.dropouts):

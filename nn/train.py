@@ -98,6 +98,20 @@ def _class_weights(y: Sequence[Any], class_weight: Any) -> dict[int, float] | No
     raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {class_weight!r}")
 
 
+def layer_gradient_means(model: Module) -> list[float]:
+    """Mean |grad| of the weights (not biases) of each layer, in order: ``layers.0``,
+    ``layers.1``, ... for an MLP; ``wx``, ``wh``, ``wy`` for an RNN."""
+    groups: dict[str, list[float]] = {}
+    for name, p in model.named_parameters():
+        if name.endswith(".b"):
+            continue
+        parts = name.split(".")
+        key = ".".join(parts[:2]) if parts[0] == "layers" else parts[0]
+        g = p.grad.data if isinstance(p.grad, Value) else p.grad
+        groups.setdefault(key, []).append(abs(g))
+    return [math.fsum(v) / len(v) for v in groups.values()]
+
+
 def predict(model: Module, X: Sequence[Any]) -> list[Any]:
     """The model's outputs as plain floats (lists of floats for several outputs), in
     eval mode and without recording a graph."""
@@ -172,6 +186,7 @@ def fit(
     class_weight: Any = None,
     shuffle: bool = True,
     min_delta: float = 0.0,
+    track_gradients: bool = False,
 ) -> History:
     """Train ``model`` on ``(X, y)`` and return a ``History`` of every epoch.
 
@@ -183,6 +198,8 @@ def fit(
     the best weights. ``metrics``: names from ``nn.metrics`` ("accuracy", "precision",
     "recall", "f1") or ``f(y_true, y_pred)``. ``l1``/``l2``: penalty strengths on the
     weights (not biases). ``class_weight``: ``"balanced"`` or ``{label: weight}``.
+    ``track_gradients`` records each layer's mean |grad| per epoch in
+    ``history.grad_flow`` (for ``nn.plots.plot_gradient_flow``).
     """
     loss_fn, loss_name = _resolve_loss(loss, model)
     if not isinstance(epochs, int) or epochs < 1:
@@ -241,6 +258,7 @@ def fit(
             if shuffle:
                 rng.shuffle(order)
             seen, running = 0, 0.0
+            flow: list[list[float]] = []
             for b in range(0, len(order), size):
                 idx = order[b : b + size]
 
@@ -256,9 +274,13 @@ def fit(
                 else:
                     value = closure()
                     optimizer.step()
+                if track_gradients:
+                    flow.append(layer_gradient_means(model))
                 running += value * len(idx)
                 seen += len(idx)
             train_loss = running / seen
+            if flow:
+                history.grad_flow.append([math.fsum(col) / len(flow) for col in zip(*flow)])
             row: dict[str, Any] = {"epoch": epoch, "loss": train_loss}
             if validation is not None:
                 row["val_loss"] = _epoch_loss(model, loss_fn, Xv, yv)

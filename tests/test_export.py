@@ -13,8 +13,13 @@ from nn import MLP
 )
 def test_to_torch_gives_the_same_outputs(activation: str, output_activation: str | None) -> None:
     torch = pytest.importorskip("torch")
-    model = MLP(3, [7, 5, 4 if output_activation == "softmax" else 1], activation=activation,
-                output_activation=output_activation, seed=0)  # fmt: skip
+    model = MLP(
+        3,
+        [7, 5, 4 if output_activation == "softmax" else 1],
+        activation=activation,
+        output_activation=output_activation,
+        seed=0,
+    )
     seq = model.to_torch()
     assert isinstance(seq, torch.nn.Sequential)
     xs = [[0.3, -1.2, 0.5], [2.0, 0.1, -0.4], [0.0, 0.0, 0.0]]

@@ -75,11 +75,25 @@ def test_op_names_and_parents() -> None:
     assert (c.op, c.parents, a.op, a.parents) == ("*", (a, b), "", ())
     assert c.local_grads == (3.0, 2.0)
     names = {
-        "+": a + b, "-": a - b, "/": a / b, "**": a**2, "neg": -a, "exp": a.exp(),
-        "log": a.log(), "sqrt": a.sqrt(), "tanh": a.tanh(), "sigmoid": a.sigmoid(),
-        "relu": a.relu(), "leaky_relu": a.leaky_relu(), "softplus": a.softplus(),
-        "sin": a.sin(), "cos": a.cos(), "abs": a.abs(), "max": a.maximum(b), "min": a.minimum(b),
-    }  # fmt: skip
+        "+": a + b,
+        "-": a - b,
+        "/": a / b,
+        "**": a**2,
+        "neg": -a,
+        "exp": a.exp(),
+        "log": a.log(),
+        "sqrt": a.sqrt(),
+        "tanh": a.tanh(),
+        "sigmoid": a.sigmoid(),
+        "relu": a.relu(),
+        "leaky_relu": a.leaky_relu(),
+        "softplus": a.softplus(),
+        "sin": a.sin(),
+        "cos": a.cos(),
+        "abs": a.abs(),
+        "max": a.maximum(b),
+        "min": a.minimum(b),
+    }
     for name, node in names.items():
         assert node.op == name
 

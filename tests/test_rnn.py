@@ -50,8 +50,16 @@ def test_rnn_learns_to_echo_the_previous_input() -> None:
     y = [[0.0, *seq[:-1]] for seq in X]
     model = RNN(1, 6, seed=1)
     before = sum(mse(model(s), t).data for s, t in zip(X, y)) / len(X)
-    hist = fit(model, X, y, loss="mse", optimizer=optim.Adam(model.parameters(), lr=0.03),
-               epochs=40, batch_size=8, progress=False)  # fmt: skip
+    hist = fit(
+        model,
+        X,
+        y,
+        loss="mse",
+        optimizer=optim.Adam(model.parameters(), lr=0.03),
+        epochs=40,
+        batch_size=8,
+        progress=False,
+    )
     after = hist["loss"][-1]
     assert after < 0.05 * before, (before, after)
     out = predict(model, [[0.9, -0.5, 0.3, 0.0]])[0]

