@@ -6,8 +6,17 @@ Every op and its derivative stand together in ``autograd_core.ops``.
 """
 
 from .backward import backward, gradients, topological_order
+from .compile import Compiled, compile
 from .functional import GradcheckError, grad, gradcheck, value_and_grad
-from .modes import AnomalyError, detect_anomaly, enable_grad, gc_paused, is_grad_enabled, no_grad
+from .modes import (
+    AnomalyError,
+    TracingError,
+    detect_anomaly,
+    enable_grad,
+    gc_paused,
+    is_grad_enabled,
+    no_grad,
+)
 from .ops import DomainError
 from .value import Value, apply, dot, vsum
 
@@ -32,13 +41,16 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "AnomalyError",
+    "Compiled",
     "DomainError",
     "RenderError",
     "Replay",
     "GradcheckError",
     "Value",
     "apply",
+    "TracingError",
     "backward",
+    "compile",
     "available_renderer",
     "detect_anomaly",
     "dot",

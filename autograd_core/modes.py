@@ -16,14 +16,29 @@ from typing import Any
 
 
 class _State:
-    __slots__ = ("grad_enabled", "anomaly")
+    __slots__ = ("grad_enabled", "anomaly", "tracing")
 
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False
+        self.tracing = False  # inside autograd_core.compile's trace
 
 
 STATE = _State()
+
+
+class TracingError(RuntimeError):
+    """``compile`` cannot follow the function: it branches on data, or its graph changed."""
+
+
+def refuse_while_tracing(what: str) -> None:
+    """Raise ``TracingError`` if called while ``compile`` is tracing (``what`` names the
+    data-dependent operation)."""
+    if STATE.tracing:
+        raise TracingError(
+            f"{what} while compiling: the compiled program would freeze this choice for every "
+            "sample. Write it with ops (Value.maximum, relu, ...) or use the eager engine"
+        )
 
 
 class AnomalyError(FloatingPointError):

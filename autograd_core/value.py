@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Union
 
 from . import ops
-from .modes import STATE, check_forward
+from .modes import STATE, check_forward, refuse_while_tracing
 from .ops import FLOAT, DomainError, Op
 
 Number = int | float
@@ -111,24 +111,34 @@ class Value:
 
     def item(self) -> float:
         """The plain float, as ``tensor.item()``."""
+        refuse_while_tracing("reading a Value as a number (.item())")
         return self.data
 
     def __float__(self) -> float:
+        refuse_while_tracing("converting a Value to float")
         return self.data
+
+    def __bool__(self) -> bool:
+        refuse_while_tracing("testing a Value's truth")
+        return True
 
     # Comparisons look at the data (as PyTorch scalars do), so builtin max/min/sorted
     # work and the gradient follows whichever value was picked. == stays identity so
     # values can be dict keys.
     def __lt__(self, other: Operand) -> bool:
+        refuse_while_tracing("comparing Values")
         return self.data < _data(other)
 
     def __le__(self, other: Operand) -> bool:
+        refuse_while_tracing("comparing Values")
         return self.data <= _data(other)
 
     def __gt__(self, other: Operand) -> bool:
+        refuse_while_tracing("comparing Values")
         return self.data > _data(other)
 
     def __ge__(self, other: Operand) -> bool:
+        refuse_while_tracing("comparing Values")
         return self.data >= _data(other)
 
     __hash__ = object.__hash__

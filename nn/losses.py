@@ -47,10 +47,17 @@ def bce(output: Value, target: float, from_logits: bool = True) -> Value:
     |z| ~ 37). With ``from_logits=False`` the
     output is taken to be the probability p itself (floored at 1e-12 inside the logs).
     """
-    y = _binary_label(target, "bce")
     z = _as_list(output)
     if len(z) != 1:
         raise ValueError(f"bce needs one output per sample, got {len(z)}")
+    if isinstance(target, Value):
+        # A traced (compiled) target: the same formula as arithmetic instead of a branch
+        # (exact for y in {0, 1}: one of the two terms is multiplied by exactly 0).
+        if from_logits:
+            return (-z[0]).softplus() * target + z[0].softplus() * (1.0 - target)
+        p = z[0]
+        return -(p.maximum(_EPS).log() * target + (1.0 - p).maximum(_EPS).log() * (1.0 - target))
+    y = _binary_label(target, "bce")
     if from_logits:
         return (-z[0]).softplus() if y == 1.0 else z[0].softplus()
     p = z[0]
@@ -70,6 +77,12 @@ def cross_entropy(output: Sequence[Value], target: int, from_logits: bool = True
     """Softmax cross-entropy, -log softmax(z)_y, from logits (stable log-softmax);
     with ``from_logits=False`` the outputs are probabilities and the loss is -log p_y."""
     outs = _as_list(output)
+    if isinstance(target, (list, tuple)):
+        # A one-hot target (what the compiled engine traces): -sum_k t_k log p_k.
+        if len(target) != len(outs):
+            raise ValueError(f"cross_entropy: {len(outs)} outputs but a one-hot target of {len(target)}")
+        logp = log_softmax(outs) if from_logits else [o.maximum(_EPS).log() for o in outs]
+        return -vsum([lp * t for lp, t in zip(logp, target)])
     c = _class_index(target, len(outs), "cross_entropy")
     if from_logits:
         return -log_softmax(outs)[c]
@@ -82,8 +95,11 @@ def hinge(output: Value | Sequence[Value], target: int, margin: float = 1.0) -> 
     sum over j != y of max(0, margin + z_j - z_y)."""
     outs = _as_list(output)
     if len(outs) == 1:
-        s = 2.0 * _binary_label(target, "hinge") - 1.0
+        s = 2.0 * target - 1.0 if isinstance(target, Value) else 2.0 * _binary_label(target, "hinge") - 1.0
         return (margin - outs[0] * s).relu()
+    if isinstance(target, (list, tuple)):  # one-hot (compiled engine)
+        zc = vsum([z * t for z, t in zip(outs, target)])
+        return vsum([(margin + z - zc).relu() * (1.0 - t) for z, t in zip(outs, target)])
     c = _class_index(target, len(outs), "hinge")
     return vsum([(margin + z - outs[c]).relu() for j, z in enumerate(outs) if j != c])
 
@@ -95,6 +111,12 @@ LOSSES: dict[str, Loss] = {
     "cross_entropy": cross_entropy,
     "hinge": hinge,
 }
+
+
+def one_hot(label: Any, k: int) -> list[float]:
+    """Class ``label`` of ``k`` as a one-hot list (how the compiled engine feeds labels
+    to ``cross_entropy`` and multi-class ``hinge``)."""
+    return [1.0 if j == int(label) else 0.0 for j in range(k)]
 
 
 def get_loss(loss: str | Loss) -> Loss:

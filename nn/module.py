@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd_core import Value, dot
+from autograd_core.modes import refuse_while_tracing
 
 from .activations import get_activation, softmax
 from .init import draw_weights, resolve_init
@@ -224,6 +225,8 @@ class Dropout(Module):
     def __call__(self, x: Sequence[Value]) -> list[Value]:
         if not self.training or self.p == 0.0:
             return list(x)
+        # A compiled program would freeze one random mask for every sample.
+        refuse_while_tracing("dropout (a random mask per sample)")
         keep = 1.0 / (1.0 - self.p)
         return [v * keep if self.rng.random() >= self.p else v * 0.0 for v in x]
 

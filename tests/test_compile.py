@@ -1,0 +1,200 @@
+"""The compiled engine: every op compiles, batched values and gradients match the eager
+engine to 1e-10, parameters are read fresh, and what cannot be compiled is refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import BINARY, UNARY, BinaryCase, Program, UnaryCase, programs, reals
+
+from autograd_core import TracingError, Value, compile, dot, gradients, vsum
+from nn import MLP, RNN, fit, optim, predict
+from nn.data import make_blobs, make_moons
+from nn.losses import bce, cross_entropy, hinge, mse
+
+
+def _draw_batch(strategy: st.SearchStrategy, data: st.DataObject, n: int = 6) -> list:  # type: ignore[type-arg]
+    return [data.draw(strategy) for _ in range(n)]
+
+
+@pytest.mark.parametrize("case", UNARY, ids=lambda c: c.name)
+def test_every_unary_op_compiles(case: UnaryCase) -> None:
+    @given(st.data())
+    def check(data: st.DataObject) -> None:
+        xs = _draw_batch(case.inputs, data)
+        w = Value(1.0)  # a parameter, so gradients flow somewhere
+        prog = compile(lambda x: case.apply(x * w), [xs[0]])
+        out, g = prog.backward(np.array(xs)[:, None], accumulate=False)
+        for k, x in enumerate(xs):
+            wv = Value(1.0)
+            eager = case.apply(Value(x) * wv)
+            assert out[k] == pytest.approx(eager.data, rel=1e-10, abs=1e-12)
+        eager_sum = sum(gradients(case.apply(Value(x) * w), [w])[0] for x in xs)
+        assert g[0] == pytest.approx(eager_sum, rel=1e-10, abs=1e-12)
+
+    check()
+
+
+@pytest.mark.parametrize("case", BINARY, ids=lambda c: c.name)
+def test_every_binary_op_compiles(case: BinaryCase) -> None:
+    @given(st.data())
+    def check(data: st.DataObject) -> None:
+        pairs = _draw_batch(case.inputs, data)
+        a, b = Value(1.0), Value(1.0)
+        prog = compile(lambda x, y: case.apply(x * a, y * b), list(pairs[0]))
+        out, g = prog.backward(np.array(pairs), accumulate=False)
+        ga = gb = 0.0
+        for k, (x, y) in enumerate(pairs):
+            e = case.apply(Value(x) * a, Value(y) * b)
+            assert out[k] == pytest.approx(e.data, rel=1e-10, abs=1e-12)
+            da, db = gradients(e, [a, b])
+            ga, gb = ga + da, gb + db
+        assert list(g) == pytest.approx([ga, gb], rel=1e-10, abs=1e-12)
+
+    check()
+
+
+@given(programs(), st.data())
+def test_random_graphs_match_eager(prog: Program, data: st.DataObject) -> None:
+    params = [Value(data.draw(reals(-1, 1))) for _ in range(prog.n_inputs)]
+    rows = [
+        data.draw(st.lists(reals(-2, 2), min_size=prog.n_inputs, max_size=prog.n_inputs)) for _ in range(5)
+    ]
+
+    def f(*xs: Value) -> Value:
+        return prog.run([x * p + p for x, p in zip(xs, params)])
+
+    c = compile(f, rows[0])
+    out, g = c.backward(np.array(rows), accumulate=False)
+    eager_g = np.zeros(len(params))
+    for k, r in enumerate(rows):
+        e = f(*[Value(v) for v in r])
+        assert out[k] == pytest.approx(e.data, rel=1e-10, abs=1e-12)
+        eager_g += gradients(e, params)
+    order = [next(i for i, p in enumerate(params) if p is q) for q in c.params]
+    assert g == pytest.approx(eager_g[order], rel=1e-10, abs=1e-10)
+
+
+def test_parameters_are_read_fresh_and_grads_accumulate() -> None:
+    w = Value(2.0)
+    c = compile(lambda x: w * x * x, [1.0])
+    assert list(c([[1.0], [3.0]])) == [2.0, 18.0]
+    w.data = 1.0
+    assert list(c([[3.0]])) == [9.0]
+    c.backward([[1.0], [3.0]])
+    c.backward([[1.0], [3.0]], weight=0.5)
+    assert w.grad == pytest.approx(1.5 * (1 + 9))
+
+
+def test_several_outputs_and_shared_inputs() -> None:
+    m = MLP(3, [5, 4], seed=0)
+    c = compile(lambda *x: m(list(x)), [0.1, 0.2, 0.3])
+    X = np.random.default_rng(0).normal(size=(7, 3))
+    out = c(X)
+    assert out.shape == (7, 4)
+    for k in range(7):
+        assert list(out[k]) == pytest.approx([v.data for v in m(list(X[k]))], rel=1e-12)
+    with pytest.raises(ValueError, match="one output"):
+        c.backward(X)
+    with pytest.raises(ValueError, match=r"\(n, 3\)"):
+        c(np.zeros((2, 2)))
+
+
+def test_dot_layer_fast_path_and_generic_dot() -> None:
+    ws = [Value(0.5), Value(-1.0)]
+    c = compile(lambda a, b: dot([a, b], ws) + dot(ws, [b, a]), [1.0, 2.0])  # weights on either side
+    out, g = c.backward(np.array([[1.0, 2.0], [3.0, -1.0]]), accumulate=False)
+    assert list(out) == pytest.approx([0.5 - 2 + 1 - 1, 1.5 + 1 - 0.5 - 3])
+    assert sorted(g) == pytest.approx(sorted([1 + 3 + 2 - 1, 2 - 1 + 1 + 3]))
+
+
+def test_data_dependent_control_flow_is_refused() -> None:
+    w = Value(1.0)
+    with pytest.raises(TracingError, match="comparing Values"):
+        compile(lambda x: x * w if x > 0 else -x * w, [1.0])
+    with pytest.raises(TracingError, match="float"):
+        compile(lambda x: x * float(x), [1.0])
+
+    def sneaky(x: Value) -> Value:  # reads .data: invisible, but the two traces differ
+        return x.relu() if x.data > 0 else x.exp() * w
+
+    with pytest.raises(TracingError, match="different graph"):
+        compile(sneaky, [1.0], check=[-1.0])
+
+
+def test_dropout_cannot_be_compiled_in_training_mode() -> None:
+    m = MLP(2, [4, 1], dropout=0.5, seed=0)
+    with pytest.raises(TracingError, match="dropout"):
+        compile(lambda a, b: m([a, b]), [0.1, 0.2])
+    m.eval()
+    assert compile(lambda a, b: m([a, b]), [0.1, 0.2])([[0.1, 0.2]]).shape == (1,)
+
+
+def test_non_finite_results_name_the_op() -> None:
+    c = compile(lambda x: (x * Value(1.0)).log(), [1.0])
+    with pytest.raises(FloatingPointError, match=r"'log'.*sample 1"):
+        c.backward([[1.0], [-1.0]])
+    with pytest.raises(TypeError):
+        compile(3, [1.0])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("loss", "make_model", "data"),
+    [
+        ("bce", lambda: MLP(2, [8, 8, 1], seed=0), lambda: make_moons(40, noise=0.1, seed=0)),
+        ("hinge", lambda: MLP(2, [8, 1], seed=1), lambda: make_moons(40, noise=0.1, seed=1)),
+        ("cross_entropy", lambda: MLP(2, [8, 3], seed=2), lambda: make_blobs(45, centers=3, seed=0)),
+        ("hinge", lambda: MLP(2, [8, 3], seed=3), lambda: make_blobs(45, centers=3, seed=1)),
+        ("mse", lambda: MLP(2, [8, 1], activation="tanh", seed=4), lambda: make_moons(40, noise=0.1, seed=2)),
+    ],
+)
+def test_fit_compiled_matches_eager(loss, make_model, data) -> None:  # type: ignore[no-untyped-def]
+    X, y = data()
+    runs = []
+    for engine in ("eager", "compiled"):
+        m = make_model()
+        h = fit(m, X, y, loss=loss, optimizer=optim.Adam(m.parameters(), lr=0.02), epochs=8, batch_size=16,
+                validation=(X[:10], y[:10]), metrics=["accuracy"], l2=1e-3, class_weight="balanced",
+                progress=False, engine=engine)  # fmt: skip
+        runs.append((h, m))
+    (he, me), (hc, mc) = runs
+    assert hc["loss"] == pytest.approx(he["loss"], rel=1e-10, abs=1e-12)
+    assert hc["val_loss"] == pytest.approx(he["val_loss"], rel=1e-10, abs=1e-12)
+    assert hc["accuracy"] == he["accuracy"]
+    assert [p.data for p in mc.parameters()] == pytest.approx([p.data for p in me.parameters()], abs=1e-10)
+
+
+def test_rnn_sequences_compile() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (12, 5)).tolist()
+    y = [[0.0, *s[:-1]] for s in X]
+    runs = []
+    for engine in ("eager", "compiled"):
+        m = RNN(1, 3, seed=0)
+        h = fit(m, X, y, loss="mse", optimizer=optim.SGD(m.parameters(), lr=0.1), epochs=3, batch_size=4,
+                progress=False, engine=engine)  # fmt: skip
+        runs.append(h["loss"])
+    assert runs[1] == pytest.approx(runs[0], rel=1e-10)
+
+
+def test_predict_compiled_matches_eager() -> None:
+    m = MLP(2, [6, 3], output_activation="softmax", seed=0)
+    X, _ = make_blobs(20, centers=3, seed=0)
+    eager, comp = predict(m, X), predict(m, X, engine="compiled")
+    for a, b in zip(eager, comp):
+        assert b == pytest.approx(a, rel=1e-12)
+    with pytest.raises(ValueError, match="engine"):
+        predict(m, X, engine="gpu")
+
+
+def test_losses_trace_their_targets_exactly() -> None:
+    # The compiled forms (target as a Value or one-hot) give the eager numbers exactly.
+    z = [Value(0.3), Value(-1.2), Value(2.0)]
+    assert cross_entropy(z, [0.0, 0.0, 1.0]).data == pytest.approx(cross_entropy(z, 2).data, rel=1e-15)
+    assert hinge(z, [0.0, 1.0, 0.0]).data == pytest.approx(hinge(z, 1).data, rel=1e-15)
+    for y in (0, 1):
+        assert bce(Value(9.0), Value(float(y))).data == bce(Value(9.0), y).data
+        assert hinge(Value(0.3), Value(float(y))).data == pytest.approx(hinge(Value(0.3), y).data)
+    assert mse(vsum(z), 1.0).data == pytest.approx((1.1 - 1.0) ** 2)
