@@ -44,6 +44,42 @@ def _as_float(x: Any, what: str = "Value") -> float:
     )
 
 
+def _binary_method(op: Op, reflected: bool = False) -> Any:
+    """The method ``Value.<op>(self, other)`` for a binary op (``reflected``: the
+    ``__radd__`` form, where the number comes first). Generated once per op so the hot
+    path is one call deep: lift, check the domain, apply the rule, make the node."""
+    rule, domain = op.rule, op.domain
+
+    def method(self: Value, other: Operand) -> Value:
+        if type(other) is not Value:
+            other = _lift(other)
+        x, y = (other, self) if reflected else (self, other)
+        a = x.data
+        b = y.data
+        if domain is not None and (msg := domain(a, b)) is not None:
+            raise _fail(op, msg)
+        out, local = rule(FLOAT, a, b)
+        node = _new(Value)
+        node.data = out
+        node.grad = 0.0
+        node.label = ""
+        node._g = 0.0
+        node._seq = _next_seq()
+        if STATE.grad_enabled:
+            node._prev = (x, y)
+            node._local = local
+            node._op = op
+        else:
+            node._prev = node._local = ()
+            node._op = LEAF
+        if STATE.anomaly:
+            check_forward(op.display, (a, b), out)
+        return node
+
+    method.__name__ = f"__{op.name}__"
+    return method
+
+
 class Value:
     """A scalar that remembers how it was computed.
 
@@ -144,37 +180,22 @@ class Value:
     __hash__ = object.__hash__
 
     # -- arithmetic -------------------------------------------------------------------
-    def __add__(self, other: Operand) -> Value:
-        return _binary(ops.ADD, self, other)
-
-    def __radd__(self, other: Operand) -> Value:
-        return _binary(ops.ADD, _lift(other), self)
-
-    def __sub__(self, other: Operand) -> Value:
-        return _binary(ops.SUB, self, other)
-
-    def __rsub__(self, other: Operand) -> Value:
-        return _binary(ops.SUB, _lift(other), self)
-
-    def __mul__(self, other: Operand) -> Value:
-        return _binary(ops.MUL, self, other)
-
-    def __rmul__(self, other: Operand) -> Value:
-        return _binary(ops.MUL, _lift(other), self)
-
-    def __truediv__(self, other: Operand) -> Value:
-        return _binary(ops.DIV, self, other)
-
-    def __rtruediv__(self, other: Operand) -> Value:
-        return _binary(ops.DIV, _lift(other), self)
+    # Binary ops: each method is made by _binary_method from the op's table entry.
+    __add__ = _binary_method(ops.ADD)
+    __radd__ = _binary_method(ops.ADD, reflected=True)
+    __sub__ = _binary_method(ops.SUB)
+    __rsub__ = _binary_method(ops.SUB, reflected=True)
+    __mul__ = _binary_method(ops.MUL)
+    __rmul__ = _binary_method(ops.MUL, reflected=True)
+    __truediv__ = _binary_method(ops.DIV)
+    __rtruediv__ = _binary_method(ops.DIV, reflected=True)
+    __rpow__ = _binary_method(ops.POW, reflected=True)
+    _pow_value = _binary_method(ops.POW)
 
     def __pow__(self, other: Operand) -> Value:
         if type(other) is Value:
-            return _binary(ops.POW, self, other)
+            return self._pow_value(other)
         return _unary(ops.pow_const_op(_as_float(other, "an exponent")), self)
-
-    def __rpow__(self, other: Operand) -> Value:
-        return _binary(ops.POW, _lift(other), self)
 
     def __neg__(self) -> Value:
         return _unary(ops.NEG, self)
@@ -230,13 +251,10 @@ class Value:
         """Cosine."""
         return _unary(ops.COS, self)
 
-    def maximum(self, other: Operand) -> Value:
-        """The larger of two values as ONE node (a tie splits the gradient evenly)."""
-        return _binary(ops.MAX, self, other)
-
-    def minimum(self, other: Operand) -> Value:
-        """The smaller of two values as ONE node (a tie splits the gradient evenly)."""
-        return _binary(ops.MIN, self, other)
+    maximum = _binary_method(ops.MAX)
+    maximum.__doc__ = "The larger of two values as ONE node (a tie splits the gradient evenly)."
+    minimum = _binary_method(ops.MIN)
+    minimum.__doc__ = "The smaller of two values as ONE node (a tie splits the gradient evenly)."
 
     def detach(self) -> Value:
         """A new leaf with the same data: gradients stop here."""
@@ -305,32 +323,6 @@ def _unary(op: Op, x: Value) -> Value:
         node._op = LEAF
     if STATE.anomaly:
         check_forward(op.display, (a,), out)
-    return node
-
-
-def _binary(op: Op, x: Value, y: Operand) -> Value:
-    if type(y) is not Value:
-        y = _lift(y)
-    a = x.data
-    b = y.data
-    if op.domain is not None and (msg := op.domain(a, b)) is not None:
-        raise _fail(op, msg)
-    out, local = op.rule(FLOAT, a, b)
-    node = _new(Value)
-    node.data = out
-    node.grad = 0.0
-    node.label = ""
-    node._g = 0.0
-    node._seq = _next_seq()
-    if STATE.grad_enabled:
-        node._prev = (x, y)
-        node._local = local
-        node._op = op
-    else:
-        node._prev = node._local = ()
-        node._op = LEAF
-    if STATE.anomaly:
-        check_forward(op.display, (a, b), out)
     return node
 
 

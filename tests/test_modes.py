@@ -84,3 +84,22 @@ def test_anomaly_mode_restores() -> None:
     with detect_anomaly():
         assert STATE.anomaly
     assert not STATE.anomaly
+
+
+def test_gc_paused_restores_the_collector_even_on_error() -> None:
+    import gc
+
+    from autograd_core import gc_paused
+
+    assert gc.isenabled()
+    with pytest.raises(KeyError), gc_paused():
+        assert not gc.isenabled()
+        raise KeyError("boom")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
