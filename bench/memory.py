@@ -66,8 +66,15 @@ def million(n_nodes: int = 1_000_000) -> dict[str, float]:
     t3 = time.perf_counter()
     tracemalloc.stop()
     gc.enable()
-    return {"nodes": n_nodes, "grad": x.grad, "build s": t1 - t0, "backward s": t2 - t1, "free s": t3 - t2,
-            "peak MB": peak / 1e6, "left after del (bytes)": left}  # fmt: skip
+    return {
+        "nodes": n_nodes,
+        "grad": x.grad,
+        "build s": t1 - t0,
+        "backward s": t2 - t1,
+        "free s": t3 - t2,
+        "peak MB": peak / 1e6,
+        "left after del (bytes)": left,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -133,8 +133,10 @@ def torch_scalar_step(X: list[list[float]], y: list[int], nin: int, sizes: list[
     for i in range(len(sizes)):
         layer = []
         for _ in range(dims[i + 1]):
-            w = [torch.empty((), dtype=torch.float64).uniform_(-1, 1, generator=g).requires_grad_()
-                 for _ in range(dims[i])]  # fmt: skip
+            w = [
+                torch.empty((), dtype=torch.float64).uniform_(-1, 1, generator=g).requires_grad_()
+                for _ in range(dims[i])
+            ]
             layer.append((w, torch.zeros((), dtype=torch.float64, requires_grad=True)))
         layers.append(layer)
     params = [p for layer in layers for w, b in layer for p in (*w, b)]

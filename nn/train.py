@@ -302,8 +302,9 @@ def fit(
                 def closure(idx: list[int] = idx) -> float:
                     optimizer.zero_grad()
                     if compiled is not None:
-                        value = compiled.loss_and_grad([X[i] for i in idx], [y[i] for i in idx], weight_of,
-                                                       1.0 / len(idx))  # fmt: skip
+                        value = compiled.loss_and_grad(
+                            [X[i] for i in idx], [y[i] for i in idx], weight_of, 1.0 / len(idx)
+                        )
                         extra = penalty()
                         if extra is not None:
                             extra.backward()

@@ -155,9 +155,21 @@ def test_fit_compiled_matches_eager(loss, make_model, data) -> None:  # type: ig
     runs = []
     for engine in ("eager", "compiled"):
         m = make_model()
-        h = fit(m, X, y, loss=loss, optimizer=optim.Adam(m.parameters(), lr=0.02), epochs=8, batch_size=16,
-                validation=(X[:10], y[:10]), metrics=["accuracy"], l2=1e-3, class_weight="balanced",
-                progress=False, engine=engine)  # fmt: skip
+        h = fit(
+            m,
+            X,
+            y,
+            loss=loss,
+            optimizer=optim.Adam(m.parameters(), lr=0.02),
+            epochs=8,
+            batch_size=16,
+            validation=(X[:10], y[:10]),
+            metrics=["accuracy"],
+            l2=1e-3,
+            class_weight="balanced",
+            progress=False,
+            engine=engine,
+        )
         runs.append((h, m))
     (he, me), (hc, mc) = runs
     assert hc["loss"] == pytest.approx(he["loss"], rel=1e-10, abs=1e-12)
@@ -173,8 +185,17 @@ def test_rnn_sequences_compile() -> None:
     runs = []
     for engine in ("eager", "compiled"):
         m = RNN(1, 3, seed=0)
-        h = fit(m, X, y, loss="mse", optimizer=optim.SGD(m.parameters(), lr=0.1), epochs=3, batch_size=4,
-                progress=False, engine=engine)  # fmt: skip
+        h = fit(
+            m,
+            X,
+            y,
+            loss="mse",
+            optimizer=optim.SGD(m.parameters(), lr=0.1),
+            epochs=3,
+            batch_size=4,
+            progress=False,
+            engine=engine,
+        )
         runs.append(h["loss"])
     assert runs[1] == pytest.approx(runs[0], rel=1e-10)
 

@@ -1,0 +1,102 @@
+"""The experiments: every one prints a real table in --quick mode, and the tables show
+the effects they are about (seeded runs, so these are stable)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nn.experiments import EXPERIMENTS, ORDER, Table, run
+from nn.experiments.__main__ import main
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, Table]:
+    return {name: run(name, quick=True) for name in EXPERIMENTS}
+
+
+def test_every_experiment_makes_a_table(tables: dict[str, Table]) -> None:
+    assert list(EXPERIMENTS) == ORDER
+    for name, t in tables.items():
+        assert t.rows and all(len(r) == len(t.columns) for r in t.rows), name
+        md = t.markdown()
+        assert md.startswith("### ") and "| " + " | ".join(t.columns) + " |" in md
+        assert t.seconds < 30, (name, t.seconds)
+
+
+def test_gradient_descent_error_falls(tables: dict[str, Table]) -> None:
+    errors = tables["gradient_descent"].column("error (cross-entropy)")
+    assert errors == sorted(errors, reverse=True) and errors[-1] < 0.7 * errors[0]
+
+
+def test_epochs_shows_overfitting(tables: dict[str, Table]) -> None:
+    t = tables["epochs"]
+    val = t.column("validation loss")
+    assert min(val) < val[-1] and "lowest at epoch" in t.note
+
+
+def test_learning_rates_are_the_four_asked_for(tables: dict[str, Table]) -> None:
+    assert tables["learning_rate"].column("learning rate") == [0.001, 0.01, 0.1, 1.0]
+    acc = tables["learning_rate"].column("validation accuracy")
+    assert acc[0] < max(a for a in acc if a is not None)
+
+
+def test_batch_sizes_and_optimizers(tables: dict[str, Table]) -> None:
+    assert tables["batch_size"].column("batch size") == [1, 10, 100, "full"]
+    assert tables["batch_size"].column("updates per epoch") == [140, 14, 2, 1]
+    names = tables["optimizer"].column("optimizer")
+    assert names == ["gradient descent", "momentum", "Rprop", "conjugate gradient", "RMSprop", "Adam"]
+    assert all(e is not None for e in tables["optimizer"].column("epochs to target"))
+
+
+def test_deep_sigmoid_gradients_vanish_and_relu_ones_do_not(tables: dict[str, Table]) -> None:
+    extra = tables["vanishing_gradients"].extra
+    assert extra["sigmoid_ratio"] < 1e-3 < 1e-1 < extra["relu_ratio"]
+
+
+def test_initialisation_matters_in_a_deep_net(tables: dict[str, Table]) -> None:
+    t = tables["initialization"]
+    by = {r[0]: r for r in t.rows}
+    assert by["he_uniform"][2] is not None and by["he_uniform"][3] is not None
+    assert by["uniform"][1] > 100 * by["he_uniform"][1]  # the signal explodes with U(-1, 1)
+    assert by["xavier_uniform"][1] < by["he_uniform"][1]  # and shrinks with Xavier under relu
+
+
+def test_a_hidden_layer_is_needed_for_spirals(tables: dict[str, Table]) -> None:
+    err = tables["hidden_layers"].column("training error")
+    assert err[0] > 0.25 and min(err[2:]) < 0.05
+
+
+def test_summary_counts(tables: dict[str, Table]) -> None:
+    assert tables["summary"].rows[-1] == ["total", "", "", 7510]
+
+
+def test_regularisation_and_preprocessing_rows(tables: dict[str, Table]) -> None:
+    reg = tables["regularization"]
+    assert [r[0].split(" ")[0] for r in reg.rows] == ["none", "L1", "L2", "dropout", "early"]
+    assert reg.rows[-1][3] < reg.rows[0][3]  # early stopping stopped early
+    assert tables["preprocessing"].column("inputs") == [64, 64, 64, 20]
+    sizes = tables["training_size"]
+    acc = sizes.column("test accuracy")
+    assert acc[-1] > acc[0]
+
+
+def test_reweighting_finds_more_of_the_minority(tables: dict[str, Table]) -> None:
+    rows = {(r[0], r[1]): r for r in tables["class_imbalance"].rows}
+    plain = rows[("unweighted", "1 (minority)")][3]
+    weighted = rows[("balanced weights", "1 (minority)")][3]
+    assert weighted > plain
+
+
+def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--list"]) == 0
+    assert "vanishing_gradients" in capsys.readouterr().out
+    assert main(["nope"]) == 2
+    assert (
+        main(["summary", "--quick", "--csv", str(tmp_path / "s.csv"), "--plot", str(tmp_path / "s.png")]) == 0
+    )
+    assert (tmp_path / "s.csv").read_text().startswith("layer,neurons,activation,parameters")
+    assert (tmp_path / "s.png").stat().st_size > 1000
+    assert main(["summary", "vanishing_gradients", "--quick", "--csv", str(tmp_path / "many")]) == 0
+    assert sorted(p.name for p in (tmp_path / "many").iterdir()) == ["summary.csv", "vanishing_gradients.csv"]
