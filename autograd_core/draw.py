@@ -243,7 +243,8 @@ def draw_graph(
             parts.append(_esc(n.label))
         if group is not None:
             act = n._op.name if n._op.name in _ACTIVATIONS else "linear"
-            parts.append(_esc(f"neuron {act}(w·x+b), {group[2]} weights"))
+            weights = f"{group[2]} weight" + ("" if group[2] == 1 else "s")
+            parts.append(_esc(f"neuron {act}(w·x+b), {weights}"))
         if "data" in fields:
             parts.append(f"data {fmt(n.data)}")
         if "grad" in fields:

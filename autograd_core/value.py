@@ -50,6 +50,7 @@ def _binary_method(op: Op, reflected: bool = False) -> Any:
     path is one call deep: lift, check the domain, apply the rule, make the node."""
     rule, domain = op.rule, op.domain
 
+    # The body of _make is written out here: one call less on the engine's hottest path.
     def method(self: Value, other: Operand) -> Value:
         if type(other) is not Value:
             other = _lift(other)
@@ -303,11 +304,11 @@ def _fail(op: Op, message: str) -> DomainError:
     return DomainError(message)
 
 
-def _unary(op: Op, x: Value) -> Value:
-    a = x.data
-    if op.domain is not None and (msg := op.domain(a)) is not None:
-        raise _fail(op, msg)
-    out, local = op.rule(FLOAT, a)
+def _make(
+    out: float, parents: tuple[Value, ...], local: tuple[Any, ...], op: Op, datas: tuple[float, ...]
+) -> Value:
+    """A new node (or, under ``no_grad``, a new leaf) holding ``out``. The binary
+    methods inline this, being the hottest path of the engine."""
     node = _new(Value)
     node.data = out
     node.grad = 0.0
@@ -315,15 +316,23 @@ def _unary(op: Op, x: Value) -> Value:
     node._g = 0.0
     node._seq = _next_seq()
     if STATE.grad_enabled:
-        node._prev = (x,)
+        node._prev = parents
         node._local = local
         node._op = op
     else:
         node._prev = node._local = ()
         node._op = LEAF
     if STATE.anomaly:
-        check_forward(op.display, (a,), out)
+        check_forward(op.display, datas, out)
     return node
+
+
+def _unary(op: Op, x: Value) -> Value:
+    a = x.data
+    if op.domain is not None and (msg := op.domain(a)) is not None:
+        raise _fail(op, msg)
+    out, local = op.rule(FLOAT, a)
+    return _make(out, (x,), local, op, (a,))
 
 
 _new = object.__new__
@@ -340,14 +349,7 @@ def apply(op: Op, *inputs: Operand) -> Value:
     if op.domain is not None and (msg := op.domain(*datas)) is not None:
         raise _fail(op, msg)
     out, local = op.rule(FLOAT, *datas)
-    node = Value(out)
-    if STATE.grad_enabled:
-        node._prev = parents
-        node._local = local
-        node._op = op
-    if STATE.anomaly:
-        check_forward(op.display, datas, out)
-    return node
+    return _make(out, parents, local, op, datas)
 
 
 def vsum(values: Iterable[Operand]) -> Value:

@@ -237,10 +237,11 @@ def report(name: str, med: dict[str, float]) -> None:
     base = med.get("micrograd")
     vec = med.get("torch vectorized")
     print(f"\n{name}: median seconds per training step")
-    print("| engine | ms per step | vs micrograd | vs torch vectorized |\n|---|---:|---:|---:|")
+    print("| engine | ms per step | speed-up over micrograd | time / torch vectorized's |")
+    print("|---|---:|---:|---:|")
     for engine, t in med.items():
-        ratio = f"{base / t:.1f}x faster" if base else "-"
-        vs_vec = f"{t / vec:.2f}x its time" if vec else "-"
+        ratio = f"{base / t:.1f}x" if base else "-"
+        vs_vec = f"{t / vec:.2f}" if vec else "-"
         print(f"| {engine} | {t * 1000:.2f} | {ratio} | {vs_vec} |")
 
 
