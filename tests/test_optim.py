@@ -93,6 +93,14 @@ def test_cg_beats_steepest_descent_on_an_ill_conditioned_quadratic() -> None:
     for _ in range(25):
         opt.step(closure)
     assert f(ws).data < 1e-10
+    # Rprop needs only signs, so the condition number does not slow it down either.
+    ws = [Value(1.0), Value(1.0)]
+    rprop = optim.Rprop(ws, lr=0.1)
+    for _ in range(100):
+        rprop.zero_grad()
+        f(ws).backward()
+        rprop.step()
+    assert f(ws).data < 1e-10
 
 
 def test_optimizer_input_errors() -> None:

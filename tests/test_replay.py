@@ -121,3 +121,16 @@ def test_page_steps_in_headless_chromium(tmp_path: Path) -> None:
     # Play runs through every step to the end.
     dom = _dump_dom(browser, path.as_uri() + "#play", tmp_path / "p2", budget_ms=20000)
     assert 'data-step="4"' in dom and '<tr id="step-4" class="current">' in dom
+
+
+def test_widget_slider_moves_through_the_frames() -> None:
+    pytest.importorskip("ipywidgets")
+    _, _, d = example()
+    box = explain(d).widget()
+    controls, view = box.children
+    play, slider = controls.children
+    picture, table = view.children
+    assert (slider.min, slider.max, play.max) == (0, 4, 4)
+    slider.value = 3
+    assert "step 3: grad[a]" in picture.value and 'class="current"' in table.value
+    assert '<tr id="step-3" class="current">' in table.value
