@@ -9,7 +9,6 @@ counting alone as soon as the last name for its root goes away.
 from __future__ import annotations
 
 import itertools
-import math
 import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any, Union
@@ -367,8 +366,3 @@ def dot(ws: Sequence[Operand], xs: Sequence[Operand]) -> Value:
     if not ws:
         return Value(0.0)
     return apply(ops.DOT, *ws, *xs)
-
-
-def is_finite(v: Value) -> bool:
-    """Whether the value's data is neither nan nor inf."""
-    return math.isfinite(v.data)
