@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: full batch)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument(
+        "--engine",
+        choices=["eager", "compiled"],
+        default="compiled",
+        help="training engine (default compiled: the same numbers, much faster)",
+    )
+    p.add_argument(
         "--out", type=Path, default=Path("demo_output"), help="output folder (default demo_output)"
     )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -96,6 +102,7 @@ def main(argv: list[str] | None = None) -> dict[str, Path]:
         metrics=["accuracy"],
         progress=not args.no_progress,
         seed=args.seed,
+        engine=args.engine,
     )
     train_acc = accuracy(ytr, predict_classes(model, Xtr))
     test_acc = accuracy(yte, predict_classes(model, Xte))

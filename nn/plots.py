@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd_core import TracingError
+
 from .history import History
 from .module import Module
 from .train import predict
@@ -70,7 +72,10 @@ def plot_decision_boundary(
     lo, hi = pts.min(axis=0) - pad, pts.max(axis=0) + pad
     xs, ys = np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps)
     grid = [[a, b] for b in ys for a in xs]
-    outs = predict(model, grid)
+    try:  # the whole grid as one NumPy program; eager if the model cannot be traced
+        outs = predict(model, grid, engine="compiled")
+    except TracingError:
+        outs = predict(model, grid)
     if isinstance(outs[0], list):
         z = np.array([int(np.argmax(o)) for o in outs], dtype=float)
     else:
