@@ -51,6 +51,17 @@ def unflatten(values: Sequence[Any], shape: Any) -> Any:
     return build(shape)
 
 
+def forward_programs(model: Module) -> CompiledModel:
+    """The model's compiled forward passes, kept on the model so that repeated
+    predictions (every epoch of ``fit`` with metrics, a plot's grid) trace only once. The
+    programs read the parameters fresh at each call, so they stay valid as it trains."""
+    cached = getattr(model, "_compiled_forward", None)
+    if cached is None:
+        cached = CompiledModel(model)
+        model._compiled_forward = cached  # type: ignore[attr-defined]
+    return cached
+
+
 class CompiledModel:
     """Compiled programs for one model: its forward pass and its per-sample loss."""
 

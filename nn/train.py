@@ -17,7 +17,7 @@ from typing import Any
 
 from autograd_core import Value, gc_paused, no_grad, vsum
 
-from .compiled import CompiledModel
+from .compiled import CompiledModel, forward_programs
 from .history import History
 from .losses import Loss, get_loss, l1_penalty, l2_penalty, one_hot
 from .metrics import METRICS
@@ -124,7 +124,7 @@ def predict(model: Module, X: Sequence[Any], engine: str = "eager") -> list[Any]
     model.eval()
     try:
         if engine == "compiled":
-            return CompiledModel(model).predict(X)
+            return forward_programs(model).predict(X)
         with no_grad():
             return [_to_float(model(x)) for x in X]
     finally:
