@@ -14,28 +14,24 @@ from .modes import (
     detect_anomaly,
     enable_grad,
     gc_paused,
+    is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
 )
 from .ops import DomainError
 from .value import Value, apply, dot, vsum
 
+_PICTURES = {"draw_graph", "GradColors", "explain", "Replay"}
+_PICTURES |= {"render_svg", "available_renderer", "last_renderer", "RenderError"}
+
 
 def __getattr__(name: str) -> object:
-    # Pictures need the optional graphviz package: imported on first use only, so the
-    # engine itself needs nothing beyond NumPy.
-    if name in ("draw_graph", "GradColors"):
-        from . import draw
+    # Pictures need the optional graphviz package, so ``autograd_core.viz`` is imported
+    # on first use only: the engine itself needs nothing beyond NumPy.
+    if name in _PICTURES:
+        from . import viz
 
-        return getattr(draw, name)
-    if name in ("explain", "Replay"):
-        from . import replay
-
-        return getattr(replay, name)
-    if name in ("render_svg", "available_renderer", "last_renderer", "RenderError"):
-        from . import render
-
-        return getattr(render, name)
+        return getattr(viz, name)
     raise AttributeError(f"module 'autograd_core' has no attribute {name!r}")
 
 
@@ -61,6 +57,7 @@ __all__ = [
     "gradcheck",
     "gradients",
     "grad",
+    "is_anomaly_enabled",
     "is_grad_enabled",
     "last_renderer",
     "no_grad",

@@ -66,10 +66,10 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     """The gradient of scalar ``f`` with respect to argument ``argnums`` (an int, or a
     tuple of ints for a tuple of gradients), as in ``jax.grad``.
 
-    >>> grad(lambda x: x**3)(2.0)
-    12.0
-    >>> grad(grad(lambda x: x**3))(2.0)
-    12.0
+    >>> grad(lambda x: x**3)(3.0)  # 3x^2
+    27.0
+    >>> grad(grad(lambda x: x**3))(3.0)  # 6x
+    18.0
     """
 
     def grad_f(*args: Any) -> Any:

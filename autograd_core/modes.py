@@ -1,30 +1,56 @@
-"""Engine-wide switches: ``no_grad`` (record nothing) and ``detect_anomaly`` (stop at the
-first nan or inf, naming the op that made it).
+"""The engine's switches, per thread: ``no_grad`` (record nothing), ``detect_anomaly``
+(stop at the first nan or inf, naming the op that made it) and ``tracing`` (for compile).
 
 Both are context managers (and decorators, via ``contextlib.ContextDecorator``). The
-switches live on one small object that the hot path reads with a single attribute
-lookup; each context restores the previous setting on exit, also on error, so they nest.
+switches of each thread (and asyncio task) live in one context variable that the hot
+path reads once per node; each context restores the previous setting on exit, also on
+error, so they nest.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import gc
 import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 
-class _State:
-    __slots__ = ("grad_enabled", "anomaly", "tracing")
+class Modes:
+    """The engine's switches as one immutable record: whether new values record their
+    parents, whether anomaly mode checks every op, whether ``compile`` is tracing."""
 
-    def __init__(self) -> None:
-        self.grad_enabled = True
-        self.anomaly = False
-        self.tracing = False  # inside autograd_core.compile's trace
+    __slots__ = ("anomaly", "grad_enabled", "plain", "tracing")
+
+    def __init__(self, grad_enabled: bool = True, anomaly: bool = False, tracing: bool = False) -> None:
+        self.grad_enabled = grad_enabled
+        self.anomaly = anomaly
+        self.tracing = tracing
+        # The usual case in one flag, so making a node reads one switch, not two.
+        self.plain = grad_enabled and not anomaly
+
+    def but(self, **changes: bool) -> Modes:
+        """A copy with some switches changed."""
+        fields = {"grad_enabled": self.grad_enabled, "anomaly": self.anomaly, "tracing": self.tracing}
+        return Modes(**{**fields, **changes})
 
 
-STATE = _State()
+# The switches belong to the running thread, and to the asyncio task (a context
+# variable, as PyTorch's grad mode is per thread): no_grad in one thread never stops
+# another from recording. A new thread starts with the defaults.
+_DEFAULT = Modes()  # never changed: each switch makes a new Modes
+_MODES: contextvars.ContextVar[Modes] = contextvars.ContextVar("chainrule_modes", default=_DEFAULT)
+current_modes = _MODES.get
+
+
+@contextlib.contextmanager
+def _switched(**changes: bool) -> Iterator[None]:
+    token = _MODES.set(_MODES.get().but(**changes))
+    try:
+        yield
+    finally:
+        _MODES.reset(token)
 
 
 class TracingError(RuntimeError):
@@ -34,7 +60,7 @@ class TracingError(RuntimeError):
 def refuse_while_tracing(what: str) -> None:
     """Raise ``TracingError`` if called while ``compile`` is tracing (``what`` names the
     data-dependent operation)."""
-    if STATE.tracing:
+    if _MODES.get().tracing:
         raise TracingError(
             f"{what} while compiling: the compiled program would freeze this choice for every "
             "sample. Write it with ops (Value.maximum, relu, ...) or use the eager engine"
@@ -52,28 +78,20 @@ def no_grad() -> Iterator[None]:
     Use it for evaluation and for optimizer updates, as ``torch.no_grad``. Nothing
     computed inside can be backpropagated through.
     """
-    before = STATE.grad_enabled
-    STATE.grad_enabled = False
-    try:
+    with _switched(grad_enabled=False):
         yield
-    finally:
-        STATE.grad_enabled = before
 
 
 @contextlib.contextmanager
 def enable_grad() -> Iterator[None]:
     """Record the graph again inside a ``no_grad`` block."""
-    before = STATE.grad_enabled
-    STATE.grad_enabled = True
-    try:
+    with _switched(grad_enabled=True):
         yield
-    finally:
-        STATE.grad_enabled = before
 
 
 def is_grad_enabled() -> bool:
     """Whether new values record their parents."""
-    return STATE.grad_enabled
+    return _MODES.get().grad_enabled
 
 
 @contextlib.contextmanager
@@ -83,12 +101,21 @@ def detect_anomaly() -> Iterator[None]:
 
     Slower (every node is checked), so meant for debugging, as ``torch.autograd.detect_anomaly``.
     """
-    before = STATE.anomaly
-    STATE.anomaly = True
-    try:
+    with _switched(anomaly=True):
         yield
-    finally:
-        STATE.anomaly = before
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether ``detect_anomaly`` is on in this thread."""
+    return _MODES.get().anomaly
+
+
+@contextlib.contextmanager
+def tracing() -> Iterator[None]:
+    """Mark this thread as tracing for ``compile``: reading a Value's data then raises
+    ``TracingError`` (the compiled program could not follow a choice made on it)."""
+    with _switched(tracing=True):
+        yield
 
 
 def _finite(x: Any) -> bool:

@@ -33,10 +33,11 @@ class Op:
 
     ``name`` is the short name a node shows (``"*"``, ``"tanh"``); ``rule`` computes the
     output and the local derivative toward each input; ``domain`` (optional) checks the
-    inputs' data and returns an error message, or ``None`` when they are fine.
+    inputs' data and returns an error message, or ``None`` when they are fine;
+    ``activation`` marks the ops a neuron applies after its weighted sum.
     """
 
-    __slots__ = ("name", "rule", "domain", "display")
+    __slots__ = ("activation", "display", "domain", "name", "rule")
 
     def __init__(
         self,
@@ -44,11 +45,15 @@ class Op:
         rule: Rule,
         domain: Callable[..., str | None] | None = None,
         display: str | None = None,
+        activation: bool = False,
     ) -> None:
         self.name = name
         self.rule = rule
         self.domain = domain
         self.display = display or name  # what a picture prints: "**2" rather than "**"
+        # A neuron's nonlinearity (relu, tanh, ...): pictures fold act(w·x + b) into one
+        # neuron node, and nn's activation table is built from these ops.
+        self.activation = activation
 
     def __repr__(self) -> str:
         return f"Op({self.display!r})"
@@ -195,42 +200,65 @@ def _nonzero_divisor(a: float, b: float) -> str | None:
 DIV = Op("/", _div_rule, _nonzero_divisor)
 NEG = Op("neg", lambda m, x: (-x, (-1.0,)))
 
-EXP = Op("exp", lambda m, x: (_e := m.exp(x), (_e,)))
-LOG = Op(
-    "log",
-    lambda m, x: (m.log(x), (m.inv(x),)),
-    lambda x: None if x > 0.0 else f"log needs x > 0, got x = {x!r}",
-)
-SQRT = Op(
-    "sqrt",
-    lambda m, x: (_s := m.sqrt(x), (0.5 * m.inv(_s),)),  # at 0 the slope is +inf
-    lambda x: None if x >= 0.0 else f"sqrt needs x >= 0, got x = {x!r}",
-)
-TANH = Op("tanh", lambda m, x: (_t := m.tanh(x), (1.0 - _t * _t,)))
-SIGMOID = Op("sigmoid", lambda m, x: (_s := m.sigmoid(x), (_s * (1.0 - _s),)))
-SOFTPLUS = Op("softplus", lambda m, x: (m.softplus(x), (m.sigmoid(x),)))
+
+def _exp_rule(m: Any, x: Any) -> tuple[Any, tuple[Any, ...]]:
+    e = m.exp(x)
+    return e, (e,)  # d/dx e^x = e^x
+
+
+def _sqrt_rule(m: Any, x: Any) -> tuple[Any, tuple[Any, ...]]:
+    s = m.sqrt(x)
+    return s, (0.5 * m.inv(s),)  # at 0 the slope is +inf
+
+
+def _tanh_rule(m: Any, x: Any) -> tuple[Any, tuple[Any, ...]]:
+    t = m.tanh(x)
+    return t, (1.0 - t * t,)
+
+
+def _sigmoid_rule(m: Any, x: Any) -> tuple[Any, tuple[Any, ...]]:
+    s = m.sigmoid(x)
+    return s, (s * (1.0 - s),)
+
+
+def _positive_domain(name: str) -> Callable[[float], str | None]:
+    return lambda x: None if x > 0.0 else f"{name} needs x > 0, got x = {x!r}"
+
+
+EXP = Op("exp", _exp_rule)
+LOG = Op("log", lambda m, x: (m.log(x), (m.inv(x),)), _positive_domain("log"))
+SQRT = Op("sqrt", _sqrt_rule, lambda x: None if x >= 0.0 else f"sqrt needs x >= 0, got x = {x!r}")
+TANH = Op("tanh", _tanh_rule, activation=True)
+SIGMOID = Op("sigmoid", _sigmoid_rule, activation=True)
+SOFTPLUS = Op("softplus", lambda m, x: (m.softplus(x), (m.sigmoid(x),)), activation=True)
 SIN = Op("sin", lambda m, x: (m.sin(x), (m.cos(x),)))
 COS = Op("cos", lambda m, x: (m.cos(x), (-m.sin(x),)))
 
+
 # Kinks follow PyTorch: relu'(0) = 0, |x|'(0) = 0, leaky_relu'(0) = alpha.
-RELU = Op("relu", lambda m, x: (m.where(m.positive(x), x, 0.0), (m.where(m.positive(x), 1.0, 0.0),)))
-ABS = Op(
-    "abs",
-    lambda m, x: (
-        m.where(m.negative(x), -x, x),
-        (m.where(m.positive(x), 1.0, m.where(m.negative(x), -1.0, 0.0)),),
-    ),
-)
+def _relu_rule(m: Any, x: Any) -> tuple[Any, tuple[Any, ...]]:
+    up = m.positive(x)
+    return m.where(up, x, 0.0), (m.where(up, 1.0, 0.0),)
+
+
+def _abs_rule(m: Any, x: Any) -> tuple[Any, tuple[Any, ...]]:
+    sign = m.where(m.positive(x), 1.0, m.where(m.negative(x), -1.0, 0.0))
+    return m.where(m.negative(x), -x, x), (sign,)
+
+
+RELU = Op("relu", _relu_rule, activation=True)
+ABS = Op("abs", _abs_rule)
 
 
 @lru_cache(maxsize=256)
 def leaky_relu_op(alpha: float) -> Op:
     """The leaky relu op for one slope ``alpha`` (cached: one Op object per slope)."""
-    return Op(
-        "leaky_relu",
-        lambda m, x: (m.where(m.positive(x), x, alpha * x), (m.where(m.positive(x), 1.0, alpha),)),
-        display=f"leaky_relu({alpha:g})",
-    )
+
+    def rule(m: Any, x: Any) -> tuple[Any, tuple[Any, ...]]:
+        up = m.positive(x)
+        return m.where(up, x, alpha * x), (m.where(up, 1.0, alpha),)
+
+    return Op("leaky_relu", rule, display=f"leaky_relu({alpha:g})", activation=True)
 
 
 def _pow_const_domain(p: float) -> Callable[[float], str | None]:
@@ -247,12 +275,12 @@ def _pow_const_domain(p: float) -> Callable[[float], str | None]:
 @lru_cache(maxsize=1024)
 def pow_const_op(p: float) -> Op:
     """``x ** p`` for a constant number ``p`` (cached per exponent)."""
-    return Op(
-        "**",
-        lambda m, x: (m.pow(x, p), (p * m.pow(x, p - 1.0) if p != 0.0 else 0.0 * x,)),
-        _pow_const_domain(p),
-        display=f"**{p:g}",
-    )
+
+    def rule(m: Any, x: Any) -> tuple[Any, tuple[Any, ...]]:
+        slope = p * m.pow(x, p - 1.0) if p != 0.0 else 0.0 * x  # d/dx x^p = p x^(p-1)
+        return m.pow(x, p), (slope,)
+
+    return Op("**", rule, _pow_const_domain(p), display=f"**{p:g}")
 
 
 def _pow_rule(m: Any, a: Any, b: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -260,15 +288,13 @@ def _pow_rule(m: Any, a: Any, b: Any) -> tuple[Any, tuple[Any, ...]]:
     return out, (b * m.pow(a, b - 1.0), out * m.log(a))
 
 
-POW = Op(
-    "**",
-    _pow_rule,
-    lambda a, b: (
-        None
-        if a > 0.0
-        else f"a Value exponent needs a positive base (d/db a**b = a**b log a), got {a!r} ** {b!r}"
-    ),
-)
+def _positive_base(a: float, b: float) -> str | None:
+    if a > 0.0:
+        return None
+    return f"a Value exponent needs a positive base (d/db a**b = a**b log a), got {a!r} ** {b!r}"
+
+
+POW = Op("**", _pow_rule, _positive_base)
 
 
 def _max_rule(m: Any, a: Any, b: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -309,7 +335,8 @@ SUM = Op("sum", _sum_rule)
 DOT = Op("dot", _dot_rule)
 IDENTITY = Op("id", lambda m, x: (x, (1.0,)))
 
-#: Every fixed op by name, for readers that look ops up (the compiler, pictures, tests).
+#: Every fixed op by its display name: one place to read the whole table (the engine
+#: itself refers to the ops by their Python names above).
 TABLE: dict[str, Op] = {
     op.display: op
     for op in (

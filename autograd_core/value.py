@@ -4,34 +4,33 @@ A node is ``(data, parents, local derivatives, op)``. The local derivatives are 
 numbers computed when the node is made, from the op's entry in ``ops.py``; nothing holds
 a closure over the output, so a graph has no reference cycles and is freed by reference
 counting alone as soon as the last name for its root goes away.
+
+Every operator reads like ``def __mul__(self, other): return _binary(MUL, self, other)``:
+look up the op's rule in the table, apply it to the numbers, make one node.
 """
 
 from __future__ import annotations
 
-import itertools
 import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any, Union
 
 from . import ops
-from .modes import STATE, check_forward, refuse_while_tracing
-from .ops import FLOAT, DomainError, Op
+from .backward import Node, backward, next_stamp, topological_order
+from .modes import check_forward, current_modes, refuse_while_tracing
+from .ops import ADD, DIV, FLOAT, MAX, MIN, MUL, POW, SUB, DomainError, Op
 
 Number = int | float
 Operand = Union["Value", int, float]
-
-# Creation order is a topological order (a parent always exists before its child), so a
-# counter stamped on each node lets backward *sort* the reachable set instead of walking
-# a recursive post-order.
-_counter = itertools.count()
-_next_seq = _counter.__next__
 
 LEAF = Op("", lambda m: (0.0, ()))  # the "op" of a leaf: no inputs, nothing to apply
 
 
 def _as_float(x: Any, what: str = "Value") -> float:
-    # bool is an int, and NumPy scalars register as numbers.Real: all welcome.
+    # bool is an int, and NumPy scalars (np.bool_ too) are welcome.
     if isinstance(x, numbers.Real):
+        return float(x)
+    if type(x).__module__ == "numpy" and getattr(x, "shape", None) == () and x.dtype.kind in "biuf":
         return float(x)
     if isinstance(x, numbers.Complex):
         raise TypeError(f"{what} holds a real number; got the complex number {x!r}")
@@ -39,48 +38,11 @@ def _as_float(x: Any, what: str = "Value") -> float:
     if isinstance(x, (list, tuple)) or type(x).__name__ == "ndarray":
         hint = " (one Value holds one number: make a list of Values instead)"
     raise TypeError(
-        f"{what} needs a real number (int, float or NumPy scalar), got {type(x).__name__} {x!r}{hint}"
+        f"{what} needs a real number (int, float or NumPy scalar), got {type(x).__name__} {x!r:.60}{hint}"
     )
 
 
-def _binary_method(op: Op, reflected: bool = False) -> Any:
-    """The method ``Value.<op>(self, other)`` for a binary op (``reflected``: the
-    ``__radd__`` form, where the number comes first). Generated once per op so the hot
-    path is one call deep: lift, check the domain, apply the rule, make the node."""
-    rule, domain = op.rule, op.domain
-
-    # The body of _make is written out here: one call less on the engine's hottest path.
-    def method(self: Value, other: Operand) -> Value:
-        if type(other) is not Value:
-            other = _lift(other)
-        x, y = (other, self) if reflected else (self, other)
-        a = x.data
-        b = y.data
-        if domain is not None and (msg := domain(a, b)) is not None:
-            raise _fail(op, msg)
-        out, local = rule(FLOAT, a, b)
-        node = _new(Value)
-        node.data = out
-        node.grad = 0.0
-        node.label = ""
-        node._g = 0.0
-        node._seq = _next_seq()
-        if STATE.grad_enabled:
-            node._prev = (x, y)
-            node._local = local
-            node._op = op
-        else:
-            node._prev = node._local = ()
-            node._op = LEAF
-        if STATE.anomaly:
-            check_forward(op.display, (a, b), out)
-        return node
-
-    method.__name__ = f"__{op.name}__"
-    return method
-
-
-class Value:
+class Value(Node):
     """A scalar that remembers how it was computed.
 
     >>> x = Value(2.0, label="x")
@@ -94,20 +56,23 @@ class Value:
     made it, ``""`` for a leaf) and ``parents`` (the values it was made from).
     """
 
-    __slots__ = ("data", "grad", "label", "_prev", "_local", "_op", "_seq", "_g", "__weakref__")
+    __slots__ = ("__weakref__", "label")
 
-    data: float
-    grad: Any  # a float; a Value after backward(create_graph=True)
+    # NumPy defers to Value's reflected operators (np.float64(2) * v is a Value, and an
+    # array + Value raises TypeError) instead of building an object array of Values.
+    __array_ufunc__ = None
 
     def __init__(self, data: Number, label: str = "") -> None:
+        if type(label) is not str and not isinstance(label, str):
+            raise TypeError(f"a Value's label is a string, got {type(label).__name__} {label!r:.60}")
         self.data = data if type(data) is float else _as_float(data)
         self.grad = 0.0
         self.label = label
-        self._prev: tuple[Value, ...] = ()
-        self._local: tuple[Any, ...] = ()
+        self._prev = ()
+        self._local = ()
         self._op = LEAF
-        self._g: Any = 0.0  # scratch gradient, used by backward
-        self._seq = _next_seq()
+        self._g = None
+        self._seq = next_stamp()
 
     # -- reading a node ---------------------------------------------------------------
     @property
@@ -126,6 +91,16 @@ class Value:
         return self._local
 
     @property
+    def op_entry(self) -> Op:
+        """The op table entry that made this value (``LEAF`` for a leaf)."""
+        return self._op
+
+    @property
+    def stamp(self) -> int:
+        """Creation stamp: a value's parents always have smaller stamps."""
+        return self._seq
+
+    @property
     def is_leaf(self) -> bool:
         """True for values made directly (inputs, parameters, constants)."""
         return not self._prev
@@ -138,8 +113,8 @@ class Value:
         # Jupyter shows a Value as the picture of its graph (capped at 60 values, so a
         # whole training step does not flood the notebook); text when it cannot draw.
         try:
-            from .draw import draw_graph
-            from .render import RenderError
+            from .viz.draw import draw_graph
+            from .viz.render import RenderError
 
             return str(draw_graph(self, max_nodes=60).svg())
         except (ImportError, RenderError):
@@ -180,22 +155,39 @@ class Value:
     __hash__ = object.__hash__
 
     # -- arithmetic -------------------------------------------------------------------
-    # Binary ops: each method is made by _binary_method from the op's table entry.
-    __add__ = _binary_method(ops.ADD)
-    __radd__ = _binary_method(ops.ADD, reflected=True)
-    __sub__ = _binary_method(ops.SUB)
-    __rsub__ = _binary_method(ops.SUB, reflected=True)
-    __mul__ = _binary_method(ops.MUL)
-    __rmul__ = _binary_method(ops.MUL, reflected=True)
-    __truediv__ = _binary_method(ops.DIV)
-    __rtruediv__ = _binary_method(ops.DIV, reflected=True)
-    __rpow__ = _binary_method(ops.POW, reflected=True)
-    _pow_value = _binary_method(ops.POW)
+    # Each operator applies one entry of the op table (ops.py); numbers on either side
+    # become constant leaves.
+    def __add__(self, other: Operand) -> Value:
+        return _binary(ADD, self, other)
+
+    def __radd__(self, other: Operand) -> Value:
+        return _binary(ADD, other, self)
+
+    def __sub__(self, other: Operand) -> Value:
+        return _binary(SUB, self, other)
+
+    def __rsub__(self, other: Operand) -> Value:
+        return _binary(SUB, other, self)
+
+    def __mul__(self, other: Operand) -> Value:
+        return _binary(MUL, self, other)
+
+    def __rmul__(self, other: Operand) -> Value:
+        return _binary(MUL, other, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        return _binary(DIV, self, other)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return _binary(DIV, other, self)
 
     def __pow__(self, other: Operand) -> Value:
         if type(other) is Value:
-            return self._pow_value(other)
+            return _binary(POW, self, other)
         return _unary(ops.pow_const_op(_as_float(other, "an exponent")), self)
+
+    def __rpow__(self, other: Operand) -> Value:
+        return _binary(POW, other, self)
 
     def __neg__(self) -> Value:
         return _unary(ops.NEG, self)
@@ -237,7 +229,7 @@ class Value:
 
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         """x for x > 0, alpha*x otherwise (derivative alpha at 0)."""
-        return _unary(ops.leaky_relu_op(float(alpha)), self)
+        return _unary(ops.leaky_relu_op(_as_float(alpha, "leaky_relu's alpha")), self)
 
     def softplus(self) -> Value:
         """log(1 + e**x), computed without overflow for any x."""
@@ -251,10 +243,13 @@ class Value:
         """Cosine."""
         return _unary(ops.COS, self)
 
-    maximum = _binary_method(ops.MAX)
-    maximum.__doc__ = "The larger of two values as ONE node (a tie splits the gradient evenly)."
-    minimum = _binary_method(ops.MIN)
-    minimum.__doc__ = "The smaller of two values as ONE node (a tie splits the gradient evenly)."
+    def maximum(self, other: Operand) -> Value:
+        """The larger of two values as ONE node (a tie splits the gradient evenly)."""
+        return _binary(MAX, self, other)
+
+    def minimum(self, other: Operand) -> Value:
+        """The smaller of two values as ONE node (a tie splits the gradient evenly)."""
+        return _binary(MIN, self, other)
 
     def detach(self) -> Value:
         """A new leaf with the same data: gradients stop here."""
@@ -269,14 +264,10 @@ class Value:
         PyTorch. With ``create_graph=True`` the backward pass is itself recorded, so
         each ``.grad`` is a ``Value`` that can be differentiated again.
         """
-        from .backward import backward
-
         backward(self, grad, create_graph)
 
     def zero_grad(self) -> None:
         """Set ``.grad`` of this value and everything it depends on back to 0."""
-        from .backward import topological_order
-
         for node in topological_order(self):
             node.grad = 0.0
 
@@ -298,57 +289,91 @@ def _lift(x: Any) -> Value:
     return Value(_as_float(x, "an operand of a Value op"))
 
 
-def _fail(op: Op, message: str) -> DomainError:
-    # Each domain message already names its op ("log needs x > 0, got x = 0.0").
-    return DomainError(message)
-
-
-def _make(
-    out: float, parents: tuple[Value, ...], local: tuple[Any, ...], op: Op, datas: tuple[float, ...]
-) -> Value:
-    """A new node (or, under ``no_grad``, a new leaf) holding ``out``. The binary
-    methods inline this, being the hottest path of the engine."""
+def _node(out: float, parents: tuple[Value, ...], local: tuple[Any, ...], op: Op) -> Value:
+    """A new node holding ``out`` (under ``no_grad``, a new leaf: nothing recorded)."""
     node = _new(Value)
     node.data = out
     node.grad = 0.0
     node.label = ""
-    node._g = 0.0
-    node._seq = _next_seq()
-    if STATE.grad_enabled:
+    node._g = None
+    node._seq = next_stamp()
+    if current_modes().plain:
+        node._prev = parents
+        node._local = local
+        node._op = op
+    else:
+        _record_unusual(node, parents, local, op)
+    return node
+
+
+def _record_unusual(node: Value, parents: tuple[Value, ...], local: tuple[Any, ...], op: Op) -> None:
+    """What a new node records under ``no_grad`` (nothing: it is a leaf) or in anomaly
+    mode (its output is checked for nan and inf first)."""
+    modes = current_modes()
+    if modes.anomaly:
+        check_forward(op.display, [p.data for p in parents], node.data)
+    if modes.grad_enabled:
         node._prev = parents
         node._local = local
         node._op = op
     else:
         node._prev = node._local = ()
         node._op = LEAF
-    if STATE.anomaly:
-        check_forward(op.display, datas, out)
+
+
+_new = object.__new__  # a node's fields are all set by _node: skip __init__'s checks
+
+
+def _check_domain(op: Op, *inputs: float) -> None:
+    if op.domain is not None:
+        message = op.domain(*inputs)  # each message names its op: "log needs x > 0, ..."
+        if message is not None:
+            raise DomainError(message)
+
+
+def _binary(op: Op, x: Operand, y: Operand) -> Value:
+    """``x op y`` as one node."""
+    if type(x) is not Value:
+        x = _lift(x)
+    if type(y) is not Value:
+        y = _lift(y)
+    a = x.data
+    b = y.data
+    if op.domain is not None:
+        _check_domain(op, a, b)
+    out, local = op.rule(FLOAT, a, b)
+    # _node(out, (x, y), local, op), written out: this is the engine's hottest path.
+    node = _new(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node._g = None
+    node._seq = next_stamp()
+    if current_modes().plain:
+        node._prev = (x, y)
+        node._local = local
+        node._op = op
+    else:
+        _record_unusual(node, (x, y), local, op)
     return node
 
 
 def _unary(op: Op, x: Value) -> Value:
     a = x.data
-    if op.domain is not None and (msg := op.domain(a)) is not None:
-        raise _fail(op, msg)
+    if op.domain is not None:
+        _check_domain(op, a)
     out, local = op.rule(FLOAT, a)
-    return _make(out, (x,), local, op, (a,))
-
-
-_new = object.__new__
+    return _node(out, (x,), local, op)
 
 
 def apply(op: Op, *inputs: Operand) -> Value:
-    """Apply any op of the table to values (numbers are lifted to constants).
-
-    This is the general path the n-ary helpers use; ``Value``'s operators call the
-    specialised unary/binary forms of the same thing.
-    """
+    """Apply any op of the table to values (numbers are lifted to constants): the
+    general form of what every operator of ``Value`` does."""
     parents = tuple(_lift(v) for v in inputs)
     datas = tuple(p.data for p in parents)
-    if op.domain is not None and (msg := op.domain(*datas)) is not None:
-        raise _fail(op, msg)
+    _check_domain(op, *datas)
     out, local = op.rule(FLOAT, *datas)
-    return _make(out, parents, local, op, datas)
+    return _node(out, parents, local, op)
 
 
 def vsum(values: Iterable[Operand]) -> Value:

@@ -30,9 +30,9 @@ from typing import Any
 
 from autograd_core import gc_paused, vsum
 from nn import MLP
-from nn.compiled import CompiledModel
 from nn.data import load_digits, make_moons
 from nn.losses import hinge, one_hot
+from nn.training.compiled import CompiledModel
 
 Step = Callable[[], float]
 

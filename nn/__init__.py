@@ -1,21 +1,23 @@
 """nn: neural networks on the ``autograd_core`` engine.
 
 ``from nn import MLP, fit, optim`` is the whole workflow; ``nn.losses``, ``nn.metrics``,
-``nn.data``, ``nn.init`` and ``nn.activations`` hold the pieces.
+``nn.data``, ``nn.init`` and ``nn.activations`` hold the pieces; ``nn.training`` the
+loop and its callbacks; ``nn.viz`` the network diagram and the plots.
 """
 
+from pathlib import Path
 from typing import Any
 
 from . import activations, data, init, losses, metrics, optim
-from .history import History
-from .io import ModelFileError, load, save
+from .io import ModelFileError
 from .module import MLP, Dropout, Layer, Module, Neuron
 from .rnn import RNN
-from .train import fit, predict, predict_classes
+from .training import Callback, History, fit, predict, predict_classes
 
 __all__ = [
     "MLP",
     "RNN",
+    "Callback",
     "Dropout",
     "History",
     "Layer",
@@ -35,11 +37,22 @@ __all__ = [
     "predict_classes",
     "save",
 ]
+__version__ = "0.1.0"
+
+
+def save(model: Module, path: str | Path) -> None:
+    """Write ``model`` to a JSON file, atomically (``model.save(path)``)."""
+    model.save(path)
+
+
+def load(path: str | Path) -> Module:
+    """Rebuild any model saved with ``save`` (no code is executed while loading)."""
+    return Module.load(path)
 
 
 def draw_mlp(model: MLP, max_neurons: int = 10, show_weights: bool = True) -> Any:
-    """An architecture diagram of an MLP (see ``nn.diagram.draw_mlp``; needs graphviz,
+    """An architecture diagram of an MLP (see ``nn.viz.draw_mlp``; needs graphviz,
     imported only when a diagram is drawn)."""
-    from .diagram import draw_mlp as _draw
+    from .viz import draw_mlp as draw
 
-    return _draw(model, max_neurons, show_weights)
+    return draw(model, max_neurons, show_weights)

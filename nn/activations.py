@@ -1,13 +1,20 @@
 """Activation functions by name: relu, leaky_relu, tanh, sigmoid, linear, and softmax for
-an output layer. Each maps a ``Value`` to a ``Value`` (softmax: a list to a list)."""
+an output layer. Each maps a ``Value`` to a ``Value`` (softmax: a list to a list).
+
+``ACTIVATIONS`` is the one table of them: the modules apply ``fn``, initialisation asks
+``relu_like`` (He for relu-like units, Xavier otherwise), ``to_torch`` builds
+``torch_layer``; the pictures recognise a neuron by the engine op flagged ``activation``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from autograd_core import Value, vsum
 
-Activation = Callable[[Value], Value]
+LEAKY_SLOPE = 0.01  # leaky relu's slope below 0, as torch.nn.LeakyReLU's default
 
 
 def relu(v: Value) -> Value:
@@ -17,7 +24,7 @@ def relu(v: Value) -> Value:
 
 def leaky_relu(v: Value) -> Value:
     """v for v > 0, else 0.01 v."""
-    return v.leaky_relu(0.01)
+    return v.leaky_relu(LEAKY_SLOPE)
 
 
 def tanh(v: Value) -> Value:
@@ -35,12 +42,32 @@ def linear(v: Value) -> Value:
     return v
 
 
+@dataclass(frozen=True)
+class Activation:
+    """One activation: its function, whether it is relu-like (for initialisation), and
+    the ``torch.nn`` layer that computes the same (``None``: no layer needed)."""
+
+    name: str
+    fn: Callable[[Value], Value]
+    relu_like: bool = False
+    torch_layer: str | None = None
+    torch_args: tuple[Any, ...] = field(default=())
+
+    def __call__(self, v: Value) -> Value:
+        return self.fn(v)
+
+
 ACTIVATIONS: dict[str, Activation] = {
-    "relu": relu,
-    "leaky_relu": leaky_relu,
-    "tanh": tanh,
-    "sigmoid": sigmoid,
-    "linear": linear,
+    a.name: a
+    for a in (
+        Activation("relu", relu, relu_like=True, torch_layer="ReLU"),
+        Activation(
+            "leaky_relu", leaky_relu, relu_like=True, torch_layer="LeakyReLU", torch_args=(LEAKY_SLOPE,)
+        ),
+        Activation("tanh", tanh, torch_layer="Tanh"),
+        Activation("sigmoid", sigmoid, torch_layer="Sigmoid"),
+        Activation("linear", linear),
+    )
 }
 
 
@@ -66,7 +93,7 @@ def log_softmax(logits: Sequence[Value]) -> list[Value]:
 def get_activation(name: str | None) -> Activation:
     """The activation called ``name`` (``None`` means linear); a clear error otherwise."""
     if name is None:
-        return linear
-    if name not in ACTIVATIONS:
+        return ACTIVATIONS["linear"]
+    if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
     return ACTIVATIONS[name]

@@ -12,17 +12,14 @@ import time
 from pathlib import Path
 
 from autograd_core import Value
-from autograd_core.draw import draw_graph
-from autograd_core.render import last_renderer
-from autograd_core.replay import explain
+from autograd_core.viz import draw_graph, explain, last_renderer
 
 from . import optim
 from .data import make_blobs, make_circles, make_moons, make_spirals, make_xor, train_test_split
-from .diagram import draw_mlp
 from .metrics import accuracy
 from .module import MLP
-from .plots import plot_decision_boundary, plot_history
-from .train import fit, predict_classes
+from .training import fit, predict_classes
+from .viz import draw_mlp, plot_decision_boundary, plot_history
 
 DATASETS = {
     "moons": lambda n, seed: make_moons(n, noise=0.1, seed=seed),
@@ -30,14 +27,6 @@ DATASETS = {
     "spirals": lambda n, seed: make_spirals(n, classes=2, noise=0.15, seed=seed),
     "xor": lambda n, seed: make_xor(n, seed=seed),
     "blobs": lambda n, seed: make_blobs(n, centers=2, seed=seed),
-}
-OPTIMIZERS = {
-    "adam": lambda p, lr: optim.Adam(p, lr=lr or 0.01),
-    "sgd": lambda p, lr: optim.SGD(p, lr=lr or 0.1),
-    "momentum": lambda p, lr: optim.SGD(p, lr=lr or 0.05, momentum=0.9),
-    "rmsprop": lambda p, lr: optim.RMSprop(p, lr=lr or 0.01),
-    "rprop": lambda p, lr: optim.Rprop(p, lr=lr or 0.01),
-    "cg": lambda p, lr: optim.ConjugateGradient(p, lr=lr or 1.0),
 }
 
 
@@ -61,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, default=200, help="number of samples (default 200)")
     p.add_argument("--layers", type=parse_layers, default=[16, 16], help="hidden layer sizes (default 16,16)")
     p.add_argument("--activation", default="relu", help="hidden activation (default relu)")
-    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam", help="optimizer (default adam)")
+    p.add_argument(
+        "--optimizer", choices=sorted(optim.PRESETS), default="adam", help="optimizer (default adam)"
+    )
     p.add_argument("--lr", type=float, default=None, help="learning rate (default: per optimizer)")
     p.add_argument("--epochs", type=int, default=100, help="training epochs (default 100)")
     p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: full batch)")
@@ -89,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict[str, Path]:
     model = MLP(2, [*args.layers, 1], activation=args.activation, seed=args.seed)
     print(f"{args.data}: {len(Xtr)} training and {len(Xte)} test points; model {model}")
     print(model.summary())
-    opt = OPTIMIZERS[args.optimizer](model.parameters(), args.lr)
+    opt = optim.make_optimizer(args.optimizer, model.parameters(), args.lr)
     hist = fit(
         model,
         Xtr,

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .module import MLP
+from .activations import get_activation
 
 
-def mlp_to_torch(model: MLP) -> Any:
-    """A float64 ``torch.nn.Sequential`` computing exactly what ``model`` computes
-    (Linear layers with the same weights, the same activations, dropout, softmax)."""
+def mlp_to_torch(model: Any) -> Any:
+    """A float64 ``torch.nn.Sequential`` computing exactly what the ``MLP`` ``model``
+    computes (Linear layers with the same weights, the same activations, dropout,
+    softmax)."""
     try:
         import torch
     except ImportError:
-        raise ImportError(
-            "to_torch needs PyTorch: pip install torch (on these machines: torch==2.13.0)"
-        ) from None
-    acts: dict[str, Callable[[], Any]] = {
-        "relu": torch.nn.ReLU,
-        "tanh": torch.nn.Tanh,
-        "sigmoid": torch.nn.Sigmoid,
-        "leaky_relu": lambda: torch.nn.LeakyReLU(0.01),
-    }
+        raise ImportError("to_torch needs PyTorch: pip install torch") from None
     layers: list[Any] = []
     for i, layer in enumerate(model.layers):
         lin = torch.nn.Linear(layer.nin, layer.nout, dtype=torch.float64)
@@ -33,8 +24,9 @@ def mlp_to_torch(model: MLP) -> Any:
             )
             lin.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
         layers.append(lin)
-        if layer.activation in acts:
-            layers.append(acts[layer.activation]())
+        act = get_activation(layer.activation)
+        if act.torch_layer is not None:
+            layers.append(getattr(torch.nn, act.torch_layer)(*act.torch_args))
         if model.dropouts and i < len(model.dropouts):
             layers.append(torch.nn.Dropout(model.dropout))
     if model.output_activation == "softmax":

@@ -19,6 +19,8 @@ import math
 import random
 from collections.abc import Callable
 
+from .activations import get_activation
+
 Init = Callable[[random.Random, int, int], float]
 
 
@@ -60,7 +62,7 @@ INITS: dict[str, Init] = {
 def resolve_init(init: str, activation: str | None) -> str:
     """The concrete scheme for ``init`` (``"auto"``: He for relu-like, else Xavier)."""
     if init == "auto":
-        return "he_uniform" if activation in ("relu", "leaky_relu") else "xavier_uniform"
+        return "he_uniform" if get_activation(activation).relu_like else "xavier_uniform"
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; choose 'auto' or one of {sorted(INITS)}")
     return init

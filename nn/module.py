@@ -1,54 +1,101 @@
 """Modules: ``Module`` (the base), ``Neuron``, ``Layer``, ``Dropout`` and ``MLP``.
 
-A module owns parameters (``Value`` leaves) and child modules. Everything an optimizer
-needs is ``parameters()``, a flat list; everything saving needs is ``state_dict()`` (name
--> float) and ``config()`` (the constructor's arguments, to rebuild the architecture).
+A module *registers* its parameters (``add_parameter``, each tagged as a weight or a
+bias) and its child modules (``add_module``), as MiniTorch's and PyTorch's do.
+Everything an optimizer needs is ``parameters()``, a flat list; everything saving needs
+is ``state_dict()`` (name -> float) and ``config()`` (the constructor's arguments, to
+rebuild the architecture). Architectures that can be saved and loaded register
+themselves with ``@saveable``: loading builds only those.
 """
 
 from __future__ import annotations
 
+import inspect
+import itertools
 import math
 import random
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from autograd_core import Value, dot
 from autograd_core.modes import refuse_while_tracing
 
 from .activations import get_activation, softmax
+from .export import mlp_to_torch
 from .init import draw_weights, resolve_init
+from .io import ModelFileError, read_model_file, write_model_file
+from .summary import format_summary
 
 Input = Sequence[Any]
+M = TypeVar("M", bound=type)
+ModuleT = TypeVar("ModuleT", bound="Module")
+
+#: The architectures a model file may name: loading builds nothing else.
+ARCHITECTURES: dict[str, type[Module]] = {}
+#: The largest model a file may declare (checked before anything is allocated).
+MAX_PARAMETERS = 2_000_000
+
+
+def saveable(cls: M) -> M:
+    """Class decorator: ``cls`` can be saved and rebuilt from a model file."""
+    ARCHITECTURES[cls.__name__] = cls
+    return cls
 
 
 class Module:
-    """Base class: parameters, gradients, train/eval mode, state and files."""
+    """Base class: registered parameters and sub-modules, train/eval mode, state, files."""
 
     training: bool = True
 
+    def __init__(self) -> None:
+        self._parameters: dict[str, tuple[Value, bool]] = {}  # name -> (value, is a bias)
+        self._modules: dict[str, Module] = {}
+
+    def add_parameter(self, name: str, value: Value, bias: bool = False) -> Value:
+        """Register ``value`` as a parameter called ``name`` (a bias if ``bias``)."""
+        self._parameters[name] = (value, bias)
+        return value
+
+    def add_module(self, name: str, module: ModuleT) -> ModuleT:
+        """Register a child module called ``name``."""
+        self._modules[name] = module
+        return module
+
     def children(self) -> list[tuple[str, Module]]:
         """Direct sub-modules as (name, module)."""
-        return []
+        return list(self._modules.items())
 
     def own_parameters(self) -> list[tuple[str, Value]]:
         """Parameters held directly by this module (not by children), as (name, value)."""
-        return []
+        return [(name, v) for name, (v, _) in self._parameters.items()]
+
+    def _tagged(self, prefix: str = "") -> Iterator[tuple[str, Value, bool]]:
+        for name, (p, bias) in self._parameters.items():
+            yield prefix + name, p, bias
+        for name, child in self._modules.items():
+            yield from child._tagged(f"{prefix}{name}.")
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
         """Every parameter with a dotted name such as ``layers.0.neurons.3.w.1``."""
-        for name, p in self.own_parameters():
-            yield prefix + name, p
-        for name, child in self.children():
-            yield from child.named_parameters(f"{prefix}{name}.")
+        for name, p, _ in self._tagged(prefix):
+            yield name, p
 
     def parameters(self) -> list[Value]:
         """All parameters as one flat list (what optimizers take)."""
-        return [p for _, p in self.named_parameters()]
+        return [p for _, p, _ in self._tagged()]
 
     def weights(self) -> list[Value]:
         """Parameters that are not biases (what L1/L2 penalties usually act on)."""
-        return [p for name, p in self.named_parameters() if not name.endswith(".b") and name != "b"]
+        return [p for _, p, bias in self._tagged() if not bias]
+
+    def named_weights(self) -> list[tuple[str, Value]]:
+        """(name, parameter) for the parameters that are not biases."""
+        return [(name, p) for name, p, bias in self._tagged() if not bias]
+
+    def biases(self) -> list[Value]:
+        """The parameters registered as biases."""
+        return [p for _, p, bias in self._tagged() if bias]
 
     def num_parameters(self) -> int:
         """How many scalars the model learns."""
@@ -90,11 +137,9 @@ class Module:
                 f"missing {missing[:5]}{'...' if len(missing) > 5 else ''}, "
                 f"unexpected {extra[:5]}{'...' if len(extra) > 5 else ''}"
             )
-        for name, p in own.items():
-            v = state[name]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise ValueError(f"parameter {name!r} must be a finite number, got {v!r}")
-            p.data = float(v)
+        values = {name: _finite_number(name, state[name]) for name in own}
+        for name, p in own.items():  # only once every value is known to be good
+            p.data = values[name]
 
     def config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this architecture."""
@@ -102,19 +147,25 @@ class Module:
 
     def save(self, path: str | Path) -> None:
         """Write architecture and parameters to a JSON file, atomically."""
-        from .io import save
-
-        save(self, path)
+        kind = type(self).__name__
+        if ARCHITECTURES.get(kind) is not type(self):
+            raise TypeError(f"cannot save a {kind}: saving supports {sorted(ARCHITECTURES)}")
+        write_model_file(path, kind, self.config(), self.state_dict())
 
     @classmethod
     def load(cls, path: str | Path) -> Module:
-        """Rebuild a model saved with ``save`` (no code is executed while loading)."""
-        from .io import load
-
-        model = load(path)
+        """Rebuild a model saved with ``save`` (no code is executed while loading:
+        only the architectures marked ``@saveable`` are built, from checked numbers)."""
+        model = _build(path, *read_model_file(path))
         if cls is not Module and not isinstance(model, cls):
             raise ValueError(f"{path} holds a {type(model).__name__}, not a {cls.__name__}")
         return model
+
+    @classmethod
+    def count_parameters(cls, config: dict[str, Any]) -> int:
+        """How many parameters ``cls(**config)`` would have, computed without building it
+        (so a file can be checked before anything is allocated)."""
+        raise NotImplementedError(f"{cls.__name__} does not count its parameters")
 
     def check_input(self, x: Any) -> None:
         """Raise ValueError if ``x`` is not one valid input sample for this model."""
@@ -123,11 +174,63 @@ class Module:
         """The forward pass: subclasses compute their output here."""
         raise NotImplementedError(f"{type(self).__name__} has no forward pass")
 
+    def summary_rows(self) -> list[tuple[str, str, str, int]]:
+        """(layer, neurons, activation, parameters) per layer, for ``summary``."""
+        return [(type(self).__name__, "-", "-", self.num_parameters())]
+
     def summary(self) -> str:
         """A table of layers, neurons, activations and parameter counts (like Keras)."""
-        from .summary import summary
+        return format_summary(type(self).__name__, self.summary_rows(), self.num_parameters())
 
-        return summary(self)
+
+def _finite_number(name: str, v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError(f"parameter {name!r} must be a finite number, got {v!r:.60}")
+    try:
+        x = float(v)
+    except OverflowError:
+        x = math.inf
+    if not math.isfinite(x):
+        raise ValueError(f"parameter {name!r} must be a finite number, got {v!r:.60}")
+    return x
+
+
+def _build(path: str | Path, kind: str, config: dict[str, Any], params: dict[str, Any]) -> Module:
+    """A model from the checked fields of a model file."""
+    cls = ARCHITECTURES.get(kind)
+    if cls is None:
+        raise ModelFileError(f"{path}: unknown architecture {kind!r}; known: {sorted(ARCHITECTURES)}")
+    allowed = set(inspect.signature(cls.__init__).parameters) - {"self", "rng"}
+    unknown = sorted(set(config) - allowed)
+    if unknown:
+        raise ModelFileError(f"{path}: {kind} has no argument(s) {unknown}")
+    try:
+        size = cls.count_parameters(config)
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: the architecture cannot be built: {exc}") from None
+    if size != len(params):
+        raise ModelFileError(
+            f"{path}: parameters do not fit the architecture: {kind} {config} has {size:,} "
+            f"parameters, the file stores {len(params):,} (missing or unexpected entries)"
+        )
+    if size > MAX_PARAMETERS:
+        raise ModelFileError(f"{path}: {size:,} parameters is more than the {MAX_PARAMETERS:,} allowed")
+    try:
+        model = cls(**config)
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: the architecture cannot be built: {exc}") from None
+    try:
+        model.load_state_dict(params)
+    except ValueError as exc:
+        raise ModelFileError(f"{path}: parameters do not fit the architecture: {exc}") from None
+    return model
+
+
+def positive_int(name: str, v: Any) -> int:
+    """``v`` if it is an integer >= 1 (not a bool), else a ValueError naming ``name``."""
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {v!r:.60}")
+    return v
 
 
 def _as_inputs(x: Any, n: int, who: str) -> list[Any]:
@@ -142,6 +245,7 @@ def _as_inputs(x: Any, n: int, who: str) -> list[Any]:
     return xs
 
 
+@saveable
 class Neuron(Module):
     """act(w . x + b): one weighted sum (a single ``dot`` node) and an activation."""
 
@@ -154,18 +258,21 @@ class Neuron(Module):
         fan_out: int = 1,
         rng: random.Random | None = None,
     ) -> None:
-        if not isinstance(nin, int) or nin < 1:
+        super().__init__()
+        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
             raise ValueError(f"a neuron needs nin >= 1 inputs, got {nin!r}")
         self.nin = nin
         self.activation = activation or "linear"
         self.init = resolve_init(init, self.activation)
-        self._act = get_activation(self.activation)
+        self._act = get_activation(self.activation).fn
         rng = rng or random.Random(seed)
-        self.w = [Value(v) for v in draw_weights(self.init, rng, nin, fan_out)]
-        self.b = Value(0.0)
+        drawn = draw_weights(self.init, rng, nin, fan_out)
+        self.w = [self.add_parameter(f"w.{i}", Value(v)) for i, v in enumerate(drawn)]
+        self.b = self.add_parameter("b", Value(0.0), bias=True)
 
-    def own_parameters(self) -> list[tuple[str, Value]]:
-        return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
+    @classmethod
+    def count_parameters(cls, config: dict[str, Any]) -> int:
+        return positive_int("nin", config.get("nin")) + 1
 
     def __call__(self, x: Input) -> Value:
         return self._act(dot(self.w, x) + self.b)
@@ -177,6 +284,7 @@ class Neuron(Module):
         return f"Neuron({self.nin}, activation={self.activation!r})"
 
 
+@saveable
 class Layer(Module):
     """``nout`` neurons reading the same inputs."""
 
@@ -189,16 +297,24 @@ class Layer(Module):
         seed: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        if not isinstance(nout, int) or nout < 1:
+        super().__init__()
+        if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
             raise ValueError(f"a layer needs nout >= 1 neurons, got {nout!r}")
         rng = rng or random.Random(seed)
         self.nin, self.nout = nin, nout
         self.activation = activation or "linear"
-        self.neurons = [Neuron(nin, self.activation, init, fan_out=nout, rng=rng) for _ in range(nout)]
+        self.neurons = [
+            self.add_module(f"neurons.{i}", Neuron(nin, self.activation, init, fan_out=nout, rng=rng))
+            for i in range(nout)
+        ]
         self.init = self.neurons[0].init
 
-    def children(self) -> list[tuple[str, Module]]:
-        return [(f"neurons.{i}", n) for i, n in enumerate(self.neurons)]
+    @classmethod
+    def count_parameters(cls, config: dict[str, Any]) -> int:
+        return (positive_int("nin", config.get("nin")) + 1) * positive_int("nout", config.get("nout"))
+
+    def summary_rows(self) -> list[tuple[str, str, str, int]]:
+        return [("layer", str(self.nout), self.activation, self.num_parameters())]
 
     def __call__(self, x: Input) -> list[Value]:
         xs = list(x)
@@ -217,6 +333,7 @@ class Dropout(Module):
     ``eval()`` mode."""
 
     def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
+        super().__init__()
         if not 0.0 <= p < 1.0:
             raise ValueError(f"dropout probability must be in [0, 1), got {p!r}")
         self.p = p
@@ -237,6 +354,7 @@ class Dropout(Module):
         return f"Dropout(p={self.p})"
 
 
+@saveable
 class MLP(Module):
     """A multi-layer perceptron: ``MLP(2, [16, 16, 1])`` has hidden relu layers of 16 and
     a linear output, like micrograd's (337 parameters).
@@ -258,7 +376,8 @@ class MLP(Module):
         seed: int | None = None,
         dropout: float = 0.0,
     ) -> None:
-        if not isinstance(nin, int) or nin < 1:
+        super().__init__()
+        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
             raise ValueError(f"MLP needs nin >= 1, got {nin!r}")
         nouts = list(nouts)
         if not nouts or not all(isinstance(n, int) and n >= 1 for n in nouts):
@@ -282,10 +401,30 @@ class MLP(Module):
             )
             self.layers.append(Layer(sizes[i], sizes[i + 1], act, init, rng=rng))
         self.dropouts = [Dropout(dropout, seed=rng.randrange(2**31)) for _ in nouts[:-1]] if dropout else []
+        for i, layer in enumerate(self.layers):
+            self.add_module(f"layers.{i}", layer)
+        for i, d in enumerate(self.dropouts):
+            self.add_module(f"dropouts.{i}", d)
 
-    def children(self) -> list[tuple[str, Module]]:
-        kids: list[tuple[str, Module]] = [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
-        return kids + [(f"dropouts.{i}", d) for i, d in enumerate(self.dropouts)]
+    @classmethod
+    def count_parameters(cls, config: dict[str, Any]) -> int:
+        nouts = config.get("nouts")
+        if not isinstance(nouts, list) or not nouts:
+            raise ValueError(f"MLP needs a non-empty list of layer sizes, got {nouts!r:.60}")
+        sizes = [positive_int("nin", config.get("nin"))] + [positive_int("a layer size", n) for n in nouts]
+        return sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+
+    def summary_rows(self) -> list[tuple[str, str, str, int]]:
+        rows = [("input", str(self.nin), "-", 0)]
+        for i, layer in enumerate(self.layers):
+            last = i == len(self.layers) - 1
+            act = "softmax" if last and self.output_activation == "softmax" else layer.activation
+            rows.append(
+                ("output" if last else f"hidden {i + 1}", str(layer.nout), act, layer.num_parameters())
+            )
+            if not last and self.dropouts:
+                rows.append((f"dropout {i + 1}", str(layer.nout), f"p={self.dropout}", 0))
+        return rows
 
     def check_input(self, x: Any) -> None:
         _as_inputs(x, self.nin, "MLP")
@@ -318,8 +457,6 @@ class MLP(Module):
 
     def to_torch(self) -> Any:
         """An equivalent ``torch.nn.Sequential`` in float64 (needs torch installed)."""
-        from .export import mlp_to_torch
-
         return mlp_to_torch(self)
 
     def __repr__(self) -> str:

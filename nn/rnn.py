@@ -21,9 +21,10 @@ from autograd_core import Value, dot
 
 from .activations import get_activation
 from .init import draw_weights, resolve_init
-from .module import Module
+from .module import Module, positive_int, saveable
 
 
+@saveable
 class RNN(Module):
     """A recurrent network: ``nin`` inputs and ``nout`` outputs per time step,
     ``nhidden`` hidden units carried from step to step.
@@ -44,14 +45,15 @@ class RNN(Module):
         truncate: int | None = None,
         return_sequences: bool = True,
     ) -> None:
+        super().__init__()
         for name, v in (("nin", nin), ("nhidden", nhidden), ("nout", nout)):
-            if not isinstance(v, int) or v < 1:
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"RNN needs {name} >= 1, got {v!r}")
         if truncate is not None and (not isinstance(truncate, int) or truncate < 1):
             raise ValueError(f"truncate must be None or an integer >= 1, got {truncate!r}")
         self.nin, self.nhidden, self.nout = nin, nhidden, nout
         self.activation = activation
-        self._act = get_activation(activation)
+        self._act = get_activation(activation).fn
         self.init = resolve_init(init, activation)
         self.seed, self.truncate, self.return_sequences = seed, truncate, return_sequences
         rng = random.Random(seed)
@@ -70,17 +72,32 @@ class RNN(Module):
             [Value(v) for v in draw_weights("xavier_uniform", rng, nhidden, nout)] for _ in range(nout)
         ]
         self.by = [Value(0.0) for _ in range(nout)]
+        # Registered in the order (and with the names) of files saved since version 1.
+        for i in range(nhidden):
+            for j, w in enumerate(self.wx[i]):
+                self.add_parameter(f"wx.{i}.{j}", w)
+            for j, w in enumerate(self.wh[i]):
+                self.add_parameter(f"wh.{i}.{j}", w)
+            self.add_parameter(f"bh.{i}.b", self.bh[i], bias=True)
+        for k in range(nout):
+            for j, w in enumerate(self.wy[k]):
+                self.add_parameter(f"wy.{k}.{j}", w)
+            self.add_parameter(f"by.{k}.b", self.by[k], bias=True)
 
-    def own_parameters(self) -> list[tuple[str, Value]]:
-        named: list[tuple[str, Value]] = []
-        for i in range(self.nhidden):
-            named += [(f"wx.{i}.{j}", w) for j, w in enumerate(self.wx[i])]
-            named += [(f"wh.{i}.{j}", w) for j, w in enumerate(self.wh[i])]
-            named.append((f"bh.{i}.b", self.bh[i]))
-        for k in range(self.nout):
-            named += [(f"wy.{k}.{j}", w) for j, w in enumerate(self.wy[k])]
-            named.append((f"by.{k}.b", self.by[k]))
-        return named
+    @classmethod
+    def count_parameters(cls, config: dict[str, Any]) -> int:
+        nin = positive_int("nin", config.get("nin"))
+        nh = positive_int("nhidden", config.get("nhidden"))
+        nout = positive_int("nout", config.get("nout", 1))
+        return nh * (nin + nh + 1) + nout * (nh + 1)
+
+    def summary_rows(self) -> list[tuple[str, str, str, int]]:
+        hidden = self.hidden_parameter_count()
+        return [
+            ("input", str(self.nin), "-", 0),
+            ("recurrent", str(self.nhidden), self.activation, hidden),
+            ("output", str(self.nout), "linear", self.num_parameters() - hidden),
+        ]
 
     def hidden_parameter_count(self) -> int:
         """Parameters of the recurrent cell (input, recurrent weights and biases)."""

@@ -12,8 +12,8 @@ import pytest
 
 pytest.importorskip("graphviz")
 
-from autograd_core import Value, draw_graph, render
-from autograd_core.draw import GradColors, fmt
+from autograd_core import Value, draw_graph
+from autograd_core.viz import GradColors, fmt, render
 from nn import MLP
 
 SVG = "{http://www.w3.org/2000/svg}"

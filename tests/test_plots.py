@@ -12,8 +12,7 @@ pytest.importorskip("graphviz")
 
 from nn import MLP, fit, optim
 from nn.data import make_moons
-from nn.diagram import draw_mlp
-from nn.plots import plot_decision_boundary, plot_gradient_flow, plot_history
+from nn.viz import draw_mlp, plot_decision_boundary, plot_gradient_flow, plot_history
 
 SVG = "{http://www.w3.org/2000/svg}"
 

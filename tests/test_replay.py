@@ -134,3 +134,24 @@ def test_widget_slider_moves_through_the_frames() -> None:
     slider.value = 3
     assert "step 3: grad[a]" in picture.value and 'class="current"' in table.value
     assert '<tr id="step-3" class="current">' in table.value
+
+
+def test_the_caption_and_table_state_the_real_seed() -> None:
+    x = Value(2.0, label="x")
+    y = (x * 3.0).tanh()
+    r = explain(y, grad=2.0)
+    assert "= 2.0000" in r.caption(0) and "= 1" not in r.caption(0)
+    assert "seed: " in r.table() and "= 2.0000" in r.table().splitlines()[0]
+    assert r.gradient(x) == 2.0 * 3.0 * (1 - y.data**2)
+
+
+def test_frames_are_rebuilt_from_the_steps_not_stored() -> None:
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(30):
+        y = (y * 1.01).tanh()
+    r = explain(y)
+    assert not hasattr(r, "snapshots")
+    last = r.grads_after(len(r))
+    assert last == r.grads
+    assert r.grads_after(0)[id(y)] == 1.0 and r.grads_after(0)[id(x)] == 0.0

@@ -11,8 +11,7 @@ from .. import optim
 from ..data import load_digits, make_moons, make_spirals, train_test_split
 from ..losses import bce
 from ..module import MLP
-from ..summary import summary_rows
-from ..train import fit, layer_gradient_means
+from ..training import fit, layer_gradient_means
 from .core import Table, acc, experiment, first_epoch, mlp
 
 
@@ -97,7 +96,7 @@ def initialization(quick: bool) -> Table:
 
 
 def _outputs(model: MLP, X: list[list[float]]) -> list[float]:
-    from ..train import predict
+    from ..training import predict
 
     return predict(model, X, engine="compiled")
 
@@ -154,7 +153,7 @@ def vanishing_gradients(quick: bool) -> Table:
         rows,
         f"First layer / last layer: sigmoid {s_ratio:.1e}, relu {r_ratio:.2g}. Each sigmoid layer "
         "multiplies the gradient by its slope (at most 1/4): the first layers of a deep sigmoid net "
-        "barely learn. Plot it with nn.plots.plot_gradient_flow or colour the graph by gradient.",
+        "barely learn. Plot it with nn.viz.plot_gradient_flow or colour the graph by gradient.",
         plot=("layer", ["sigmoid", "relu"]),
         log_y=True,
     )
@@ -167,7 +166,7 @@ def summary(quick: bool) -> Table:
     """model.summary() of the 64-100-10 digits network, as a table."""
     X, _ = load_digits()
     model = mlp(len(X[0]), [100, 10], output_activation="softmax")
-    rows = [list(r) for r in summary_rows(model)]
+    rows = [list(r) for r in model.summary_rows()]
     rows.append(["total", "", "", model.num_parameters()])
     return Table(
         "summary",

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..metrics import accuracy
 from ..module import MLP, Module
-from ..train import predict_classes
+from ..training import predict_classes
 
 
 @dataclass
@@ -55,9 +55,9 @@ class Table:
 
     def save_plot(self, path: str | Path) -> Path:
         """A chart of the table (line for numeric x, bars otherwise), as PNG."""
-        from ..plots import _finish, _pyplot
+        from ..viz.plots import finish, pyplot
 
-        plt = _pyplot()
+        plt = pyplot()
         x_col, y_cols = self.plot or (
             self.columns[0],
             [c for c in self.columns[1:] if _numeric(self.column(c))],
@@ -80,7 +80,7 @@ class Table:
         ax.set_title(textwrap.fill(self.title, 70), fontsize=9)
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
-        _finish(fig, path)
+        finish(fig, path)
         plt.close(fig)
         return Path(path)
 

@@ -8,7 +8,7 @@ from typing import Any
 from .. import optim
 from ..data import load_digits, make_blobs, make_moons, minmax_scale, pca, standardize, train_test_split
 from ..metrics import classification_report
-from ..train import fit, predict_classes
+from ..training import fit, predict_classes
 from .core import Table, acc, best_row, experiment, mlp
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import optim
 from ..data import make_moons, train_test_split
-from ..train import fit
+from ..training import fit
 from .core import Table, acc, best_row, experiment, first_epoch, mlp
 
 

@@ -31,58 +31,11 @@ from typing import Any
 
 import numpy as np
 
-from .backward import topological_order
-from .modes import STATE, TracingError, gc_paused
-from .ops import ARRAY, DOT, Op
-from .value import Value, _next_seq
-
-
-class _Tracing:
-    """Context that marks the engine as tracing (comparisons of Values then raise)."""
-
-    def __enter__(self) -> None:
-        self.before = STATE.tracing
-        STATE.tracing = True
-
-    def __exit__(self, *exc: object) -> None:
-        STATE.tracing = self.before
-
-
-def _trace(fn: Callable[..., Any], example: Sequence[float]) -> tuple[list[Value], list[Value], int]:
-    start = _next_seq()
-    inputs = [Value(float(v), label=f"input{i}") for i, v in enumerate(example)]
-    with _Tracing():
-        out = fn(*inputs)
-    outs = list(out) if isinstance(out, (list, tuple)) else [out]
-    for o in outs:
-        if not isinstance(o, Value):
-            raise TracingError(f"a compiled function must return Values, got {type(o).__name__}")
-    return inputs, outs, start
-
-
-def _signature(outs: list[Value], inputs: list[Value], start: int) -> list[tuple[Any, ...]]:
-    """The graph's structure (ops and wiring, not values) in topological order."""
-    root = outs[0] if len(outs) == 1 else _join(outs)
-    order = topological_order(root)
-    index = {id(n): k for k, n in enumerate(order)}
-    input_ids = {id(v): i for i, v in enumerate(inputs)}
-    sig: list[tuple[Any, ...]] = []
-    for n in order:
-        if id(n) in input_ids:
-            sig.append(("input", input_ids[id(n)]))
-        elif n.is_leaf:
-            sig.append(("leaf", "param" if n._seq < start else "const"))
-        else:
-            sig.append((n._op.display, tuple(index[id(p)] for p in n._prev)))
-    return sig
-
-
-def _join(outs: list[Value]) -> Value:
-    # A throwaway node with every output as a parent, so one topological order covers all.
-    node = Value(0.0)
-    node._prev = tuple(outs)
-    node._local = (0.0,) * len(outs)
-    return node
+from ..backward import topological_order
+from ..modes import TracingError, gc_paused
+from ..ops import ARRAY, DOT, Op
+from ..value import Value
+from .trace import join_outputs, signature, trace
 
 
 class _Column:
@@ -192,15 +145,39 @@ class _DotGroup:
 
 def _dot_group(nodes: list[Value], where: dict[int, tuple[str, int]]) -> _DotGroup | None:
     """The fast form of a group of dot nodes, when its shape allows one."""
-    n = len(nodes[0]._prev) // 2
-    w_kinds = {where[id(p)][0] for node in nodes for p in node._prev[:n]}
-    x_kinds = {where[id(p)][0] for node in nodes for p in node._prev[n:]}
+    n = len(nodes[0].parents) // 2
+    w_kinds = {where[id(p)][0] for node in nodes for p in node.parents[:n]}
+    x_kinds = {where[id(p)][0] for node in nodes for p in node.parents[n:]}
     if w_kinds != {"scalar"} or x_kinds != {"node"}:
         return None
-    weights = np.array([[where[id(p)][1] for p in node._prev[:n]] for node in nodes], dtype=np.intp)
-    inputs = np.array([[where[id(p)][1] for p in node._prev[n:]] for node in nodes], dtype=np.intp)
+    weights = np.array([[where[id(p)][1] for p in node.parents[:n]] for node in nodes], dtype=np.intp)
+    inputs = np.array([[where[id(p)][1] for p in node.parents[n:]] for node in nodes], dtype=np.intp)
     rows = np.array([where[id(node)][1] for node in nodes], dtype=np.intp)
-    return _DotGroup(nodes[0]._op, rows, weights, inputs)
+    return _DotGroup(nodes[0].op_entry, rows, weights, inputs)
+
+
+def _vectorised_steps(
+    order: list[Value], level: dict[int, int], where: dict[int, tuple[str, int]]
+) -> list[Any]:
+    """One step per (level, op, number of inputs): nodes of one level never depend on
+    each other, so each group runs as one NumPy operation over all its rows."""
+    groups: dict[tuple[int, int, int], list[Value]] = {}
+    for n in order:
+        if not n.is_leaf:
+            groups.setdefault((level[id(n)], id(n.op_entry), len(n.parents)), []).append(n)
+    steps: list[Any] = []
+    for key in sorted(groups, key=lambda k: k[0]):
+        nodes = groups[key]
+        if nodes[0].op_entry is DOT and (fast := _dot_group(nodes, where)) is not None:
+            steps.append(fast)
+            continue
+        rows = np.array([where[id(n)][1] for n in nodes], dtype=np.intp)
+        columns = [
+            _Column([where[id(n.parents[j])][0] for n in nodes], [where[id(n.parents[j])][1] for n in nodes])
+            for j in range(key[2])
+        ]
+        steps.append(_Group(nodes[0].op_entry, rows, columns))
+    return steps
 
 
 class Compiled:
@@ -210,10 +187,10 @@ class Compiled:
         self, fn: Callable[..., Any], example: Sequence[float], check: Sequence[float] | None = None
     ):
         with gc_paused():
-            inputs, outs, start = _trace(fn, example)
+            inputs, outs, start = trace(fn, example)
             if check is not None:
-                inputs2, outs2, start2 = _trace(fn, check)
-                if _signature(outs, inputs, start) != _signature(outs2, inputs2, start2):
+                inputs2, outs2, start2 = trace(fn, check)
+                if signature(outs, inputs, start) != signature(outs2, inputs2, start2):
                     raise TracingError(
                         "the function built a different graph for another input: it branches on the data "
                         "(Python if/while on .data, or random choices), which compile cannot follow; "
@@ -224,7 +201,7 @@ class Compiled:
         self.n_outputs = len(outs)
 
     def _build(self, inputs: list[Value], outs: list[Value], start: int) -> None:
-        root = outs[0] if len(outs) == 1 else _join(outs)
+        root = outs[0] if len(outs) == 1 else join_outputs(outs)
         order = topological_order(root)
         if len(outs) > 1:
             order = order[:-1]  # drop the joining node
@@ -243,7 +220,7 @@ class Compiled:
                 level[id(n)] = 0
             elif n.is_leaf:
                 where[id(n)] = ("scalar", len(scalar_values))
-                if n._seq < start:  # made before tracing: a parameter, read fresh each call
+                if n.stamp < start:  # made before tracing: a parameter, read fresh each call
                     self.params.append(n)
                     param_slots.append(len(scalar_values))
                 scalar_values.append(n.data)
@@ -251,7 +228,7 @@ class Compiled:
             else:
                 where[id(n)] = ("node", n_rows)
                 n_rows += 1
-                level[id(n)] = 1 + max(level[id(p)] for p in n._prev)
+                level[id(n)] = 1 + max(level[id(p)] for p in n.parents)
         for v in inputs:  # an input the output ignores still has a row to be written into
             if id(v) not in where:
                 where[id(v)] = ("node", n_rows)
@@ -260,29 +237,11 @@ class Compiled:
         self.param_slots = np.array(param_slots, dtype=np.intp)
         self.n_rows = n_rows
         self.input_rows = np.array([where[id(v)][1] for v in inputs], dtype=np.intp)
-        groups: dict[tuple[int, int, int], list[Value]] = {}
-        for n in order:
-            if not n.is_leaf:
-                groups.setdefault((level[id(n)], id(n._op), len(n._prev)), []).append(n)
-        self.groups: list[Any] = []
-        for key in sorted(groups, key=lambda k: k[0]):
-            nodes = groups[key]
-            if nodes[0]._op is DOT and (fast := _dot_group(nodes, where)) is not None:
-                self.groups.append(fast)
-                continue
-            rows = np.array([where[id(n)][1] for n in nodes], dtype=np.intp)
-            columns = [
-                _Column([where[id(n._prev[j])][0] for n in nodes], [where[id(n._prev[j])][1] for n in nodes])
-                for j in range(key[2])
-            ]
-            self.groups.append(_Group(nodes[0]._op, rows, columns))
+        self.groups = _vectorised_steps(order, level, where)
         self.output_rows = []
-        self.output_scalars = []
         for o in outs:
             kind, i = where[id(o)]
             self.output_rows.append((kind, i))
-            self.output_scalars.append(kind == "scalar")
-        self._ops = [g.op for g in self.groups]
 
     # -- running ----------------------------------------------------------------------
     def _columns(self, X: Any) -> np.ndarray:

@@ -17,84 +17,29 @@ without one, by Graphviz compiled to WebAssembly (see ``autograd_core.render``).
 
 from __future__ import annotations
 
-import colorsys
-import math
 from collections import deque
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .backward import topological_order
+from ..backward import topological_order
+from ..value import Value
+from .colors import GradColors, fmt
 from .render import render_png, render_svg
-from .value import Value
 
 SHOW_FIELDS = ("data", "grad")
 COLOR_MODES = (None, "grad")
-_ACTIVATIONS = {"relu", "tanh", "sigmoid", "leaky_relu", "softplus"}
-
-
-def fmt(x: Any) -> str:
-    """A number as a picture prints it: 4 decimals, or scientific when tiny or huge (so
-    a vanishing gradient of 3e-9 does not print as 0.0000)."""
-    if isinstance(x, Value):
-        x = x.data
-    if x == 0 or (1e-3 <= abs(x) < 1e5):
-        return f"{x:.4f}"
-    if not math.isfinite(x):
-        return str(x)
-    return f"{x:.3e}"
-
-
-# -- colours ----------------------------------------------------------------------------
-
-POSITIVE_HUE = 0.58  # blue
-NEGATIVE_HUE = 0.07  # orange: blue/orange stays distinct for red-green colour blindness
-
-
-def _hex(h: float, lightness: float, saturation: float = 0.85) -> str:
-    r, g, b = colorsys.hls_to_rgb(h, lightness, saturation)
-    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
-
-
-class GradColors:
-    """Maps a gradient to a fill colour: hue by sign, lightness by log10 |g| between
-    ``lo`` and ``hi`` decades (lighter = smaller). Zero is white, nan/inf magenta."""
-
-    def __init__(self, grads: Iterable[float], decades: int = 8) -> None:
-        mags = [abs(g) for g in grads if g and math.isfinite(g)]
-        if mags:
-            self.hi = math.ceil(math.log10(max(mags)))
-            self.lo = max(math.floor(math.log10(min(mags))), self.hi - decades)
-        else:
-            self.hi, self.lo = 0, -decades
-        if self.lo >= self.hi:
-            self.lo = self.hi - 1
-
-    def __call__(self, g: float) -> str:
-        if not math.isfinite(g):
-            return "#ff00ff"
-        if g == 0:
-            return "#ffffff"
-        t = (math.log10(abs(g)) - self.lo) / (self.hi - self.lo)
-        t = min(max(t, 0.0), 1.0)
-        return _hex(POSITIVE_HUE if g > 0 else NEGATIVE_HUE, 0.93 - 0.55 * t)
-
-    def legend(self) -> list[tuple[str, str]]:
-        """(text, colour) swatches from the largest positive to the largest negative."""
-        step = max(1, (self.hi - self.lo) // 4)
-        exps = list(range(self.hi, self.lo - 1, -step))
-        rows = [(f"+1e{e}", self(10.0**e)) for e in exps]
-        rows.append(("0", "#ffffff"))
-        rows += [(f"-1e{e}", self(-(10.0**e))) for e in reversed(exps)]
-        return rows
 
 
 # -- the graph object -------------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)
-def _digraph_class() -> type:
+def digraph_class() -> type:
+    """``graphviz.Digraph`` extended to render with chainrule's renderer (system dot, or
+    WebAssembly without one): ``.svg()``, ``.save_svg()``, ``.save_png()``, and inline
+    SVG in Jupyter. Every picture of chainrule (graphs, replays, network diagrams) is one."""
     try:
         import graphviz
     except ImportError:
@@ -147,20 +92,20 @@ def _neurons(order: list[Value]) -> dict[int, Group]:
     """
     consumers: dict[int, int] = {}
     for n in order:
-        for p in n._prev:
+        for p in n.parents:
             consumers[id(p)] = consumers.get(id(p), 0) + 1
     groups: dict[int, Group] = {}
     for n in order:
         top, add = n, n
-        if n._op.name in _ACTIVATIONS and len(n._prev) == 1 and consumers.get(id(n._prev[0])) == 1:
-            add = n._prev[0]
-        if add._op.name != "+" or len(add._prev) != 2:
+        if n.op_entry.activation and len(n.parents) == 1 and consumers.get(id(n.parents[0])) == 1:
+            add = n.parents[0]
+        if add.op != "+" or len(add.parents) != 2:
             continue
-        d, b = add._prev
-        if d._op.name != "dot" or not b.is_leaf or consumers.get(id(d)) != 1:
+        d, b = add.parents
+        if d.op != "dot" or not b.is_leaf or consumers.get(id(d)) != 1:
             continue
         # A dot node's parents are w_1..w_n then x_1..x_n: fold the weights, keep the inputs.
-        ws = d._prev[: len(d._prev) // 2]
+        ws = d.parents[: len(d.parents) // 2]
         weights = {id(p) for p in ws if p.is_leaf and consumers.get(id(p)) == 1}
         groups[id(top)] = (top, {id(top), id(add), id(d), id(b)} | weights, len(weights))
     return groups
@@ -185,6 +130,108 @@ def _check_args(root: Any, rankdir: str, show: Any, max_nodes: Any, color_by: An
     return fields
 
 
+def _nearest_first(root: Value, groups: dict[int, Group], max_nodes: int | None) -> tuple[list[Value], int]:
+    """The drawn values, nearest the root first (so a cut keeps the loss side), and how
+    many were left out."""
+    shown: list[Value] = []
+    seen = {id(root)}
+    queue = deque([root])
+    while queue:
+        n = queue.popleft()
+        shown.append(n)
+        for p in _group_inputs(n, groups.get(id(n))):
+            if id(p) not in seen:
+                seen.add(id(p))
+                queue.append(p)
+    if max_nodes is not None and len(shown) > max_nodes:
+        return shown[:max_nodes], len(shown) - max_nodes
+    return shown, 0
+
+
+class _Drawing:
+    """The state of one picture being drawn: which values, which fields, which colours."""
+
+    def __init__(
+        self,
+        dot: Any,
+        fields: set[str],
+        groups: dict[int, Group],
+        grads: Mapping[int, float] | None,
+        colors: GradColors | None,
+        highlight: Iterable[Value],
+    ) -> None:
+        self.dot, self.fields, self.groups = dot, fields, groups
+        self.grads, self.colors = grads, colors
+        self.marked = {id(v) for v in highlight}
+
+    def grad_of(self, n: Value) -> float:
+        """The gradient drawn for ``n`` (from ``grads`` when given, else ``.grad``)."""
+        g = self.grads.get(id(n), 0.0) if self.grads is not None else n.grad
+        return g.data if isinstance(g, Value) else float(g)
+
+    def value_box(self, n: Value) -> None:
+        """The record box of one value: label, data, grad; filled and outlined."""
+        parts = []
+        group = self.groups.get(id(n))
+        if n.label:
+            parts.append(_esc(n.label))
+        if group is not None:
+            act = n.op if n.op_entry.activation else "linear"
+            weights = f"{group[2]} weight" + ("" if group[2] == 1 else "s")
+            parts.append(_esc(f"neuron {act}(w·x+b), {weights}"))
+        if "data" in self.fields:
+            parts.append(f"data {fmt(n.data)}")
+        if "grad" in self.fields:
+            parts.append(f"grad {fmt(self.grad_of(n))}")
+        attrs = {"shape": "record", "label": "{ " + " | ".join(parts or [" "]) + " }"}
+        if self.colors is not None:
+            attrs.update(style="filled", fillcolor=self.colors(self.grad_of(n)))
+        if id(n) in self.marked:
+            attrs.update(color="#d62728", penwidth="3")
+        self.dot.node(str(id(n)), **attrs)
+
+    def op_node(self, n: Value, shown_ids: set[int]) -> None:
+        """The op between ``n`` and its inputs, with an edge from each drawn input (a
+        dashed one from the "left out" note for inputs beyond ``max_nodes``)."""
+        group = self.groups.get(id(n))
+        inputs = _group_inputs(n, group)
+        if not inputs and group is None:
+            return
+        op_id = f"{id(n)}_op"
+        op_attrs = {
+            "shape": "ellipse",
+            "label": _esc("neuron" if group else n.op_entry.display),
+            "fontsize": "10",
+        }
+        if id(n) in self.marked:
+            op_attrs.update(color="#d62728", penwidth="2")
+        self.dot.node(op_id, **op_attrs)
+        self.dot.edge(op_id, str(id(n)))
+        cut = 0
+        for p in inputs:
+            if id(p) not in shown_ids:
+                cut += 1
+                continue
+            on_path = id(p) in self.marked and id(n) in self.marked
+            self.dot.edge(str(id(p)), op_id, **({"color": "#d62728", "penwidth": "2.5"} if on_path else {}))
+        if cut:
+            self.dot.edge("left_out", op_id, style="dashed", color="#888888")
+
+    def legend(self) -> None:
+        """The colour scale as a column of swatches."""
+        if self.colors is None:
+            return
+        with self.dot.subgraph(name="cluster_legend") as legend:
+            legend.attr(label="gradient (sign: hue; size: log scale)", fontsize="10", style="dashed")
+            previous = None
+            for i, (text, colour) in enumerate(self.colors.legend()):
+                key = f"legend_{i}"
+                legend.node(key, label=text, shape="box", style="filled", fillcolor=colour, fontsize="9")
+                if previous:
+                    legend.edge(previous, key, style="invis")
+                previous = key
+
+
 def draw_graph(
     root: Value,
     rankdir: str = "LR",
@@ -203,78 +250,17 @@ def draw_graph(
     the colour scale (the backward replay uses all three, so every frame shares one scale).
     """
     fields = _check_args(root, rankdir, show, max_nodes, color_by)
-    Graph = _digraph_class()
-    order = topological_order(root)
-    groups = _neurons(order) if collapse else {}
-
-    # Nearest the root first, so a cut keeps the end of the computation (the loss side).
-    shown: list[Value] = []
-    seen = {id(root)}
-    queue = deque([root])
-    while queue:
-        n = queue.popleft()
-        shown.append(n)
-        for p in _group_inputs(n, groups.get(id(n))):
-            if id(p) not in seen:
-                seen.add(id(p))
-                queue.append(p)
-    left_out = 0
-    if max_nodes is not None and len(shown) > max_nodes:
-        left_out = len(shown) - max_nodes
-        shown = shown[:max_nodes]
-    shown_ids = {id(n) for n in shown}
-
-    def grad_of(n: Value) -> float:
-        g = grads.get(id(n), 0.0) if grads is not None else n.grad
-        return g.data if isinstance(g, Value) else float(g)
-
-    if color_by == "grad" and colors is None:
-        colors = GradColors(grad_of(n) for n in shown)
-    elif color_by is None:
-        colors = None
-    marked = {id(v) for v in highlight}
-    dot = Graph(format="svg", graph_attr={"rankdir": rankdir})
+    groups = _neurons(topological_order(root)) if collapse else {}
+    shown, left_out = _nearest_first(root, groups, max_nodes)
+    dot = digraph_class()(format="svg", graph_attr={"rankdir": rankdir})
     dot.attr("node", fontname="Helvetica", fontsize="11")
-    for n in sorted(shown, key=lambda v: v._seq):
-        nid = str(id(n))
-        parts = []
-        group = groups.get(id(n))
-        if n.label:
-            parts.append(_esc(n.label))
-        if group is not None:
-            act = n._op.name if n._op.name in _ACTIVATIONS else "linear"
-            weights = f"{group[2]} weight" + ("" if group[2] == 1 else "s")
-            parts.append(_esc(f"neuron {act}(w·x+b), {weights}"))
-        if "data" in fields:
-            parts.append(f"data {fmt(n.data)}")
-        if "grad" in fields:
-            parts.append(f"grad {fmt(grad_of(n))}")
-        attrs = {"shape": "record", "label": "{ " + " | ".join(parts or [" "]) + " }"}
-        if colors is not None:
-            attrs.update(style="filled", fillcolor=colors(grad_of(n)))
-        if id(n) in marked:
-            attrs.update(color="#d62728", penwidth="3")
-        dot.node(nid, **attrs)
-        inputs = _group_inputs(n, group)
-        if inputs or group is not None:
-            op_id = nid + "_op"
-            op_label = "neuron" if group is not None else n._op.display
-            op_attrs = {"shape": "ellipse", "label": _esc(op_label), "fontsize": "10"}
-            if id(n) in marked:
-                op_attrs.update(color="#d62728", penwidth="2")
-            dot.node(op_id, **op_attrs)
-            dot.edge(op_id, nid)
-            cut = 0
-            for p in inputs:
-                if id(p) in shown_ids:
-                    edge = (
-                        {"color": "#d62728", "penwidth": "2.5"} if id(p) in marked and id(n) in marked else {}
-                    )
-                    dot.edge(str(id(p)), op_id, **edge)
-                else:
-                    cut += 1
-            if cut:
-                dot.edge("left_out", op_id, style="dashed", color="#888888")
+    drawing = _Drawing(dot, fields, groups, grads, None, highlight)
+    if color_by == "grad":
+        drawing.colors = colors or GradColors(drawing.grad_of(n) for n in shown)
+    shown_ids = {id(n) for n in shown}
+    for n in sorted(shown, key=lambda v: v.stamp):
+        drawing.value_box(n)
+        drawing.op_node(n, shown_ids)
     if left_out:
         dot.node(
             "left_out",
@@ -284,16 +270,7 @@ def draw_graph(
             color="#888888",
             fontcolor="#555555",
         )
-    if colors is not None:
-        with dot.subgraph(name="cluster_legend") as legend:
-            legend.attr(label="gradient (sign: hue; size: log scale)", fontsize="10", style="dashed")
-            previous = None
-            for i, (text, colour) in enumerate(colors.legend()):
-                key = f"legend_{i}"
-                legend.node(key, label=text, shape="box", style="filled", fillcolor=colour, fontsize="9")
-                if previous:
-                    legend.edge(previous, key, style="invis")
-                previous = key
+    drawing.legend()
     dot.visible_count = len(shown)
     dot.left_out = left_out
     return dot
@@ -303,13 +280,13 @@ def _group_inputs(n: Value, group: Group | None) -> list[Value]:
     """The values a drawn node reads: its parents, or for a folded neuron the inputs of
     its dot product that were not folded in."""
     if group is None:
-        return list(n._prev)
+        return list(n.parents)
     folded = group[1]
     inputs: list[Value] = []
     stack = [n]
     while stack:
         m = stack.pop()
-        for p in m._prev:
+        for p in m.parents:
             if id(p) in folded:
                 stack.append(p)
             elif p not in inputs:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograd_core.draw import POSITIVE_HUE, _digraph_class, _hex
+from autograd_core.viz import POSITIVE_HUE, digraph_class, hex_color
 
-from .module import MLP
+from ..module import MLP
 
 
 def _shown(n: int, limit: int) -> list[int | None]:
@@ -25,7 +25,7 @@ def draw_mlp(model: MLP, max_neurons: int = 10, show_weights: bool = True) -> An
         raise TypeError(f"draw_mlp needs an nn.MLP, got {type(model).__name__}")
     if not isinstance(max_neurons, int) or max_neurons < 2:
         raise ValueError(f"max_neurons must be an integer >= 2, got {max_neurons!r}")
-    Graph = _digraph_class()
+    Graph = digraph_class()
     g = Graph(
         format="svg", graph_attr={"rankdir": "LR", "splines": "line", "nodesep": "0.08", "ranksep": "1.4"}
     )
@@ -47,7 +47,7 @@ def draw_mlp(model: MLP, max_neurons: int = 10, show_weights: bool = True) -> An
                 if j is None:
                     c.node(f"n{li}_gap", label="...", shape="plaintext")
                 else:
-                    fill = "#eeeeee" if li == 0 else _hex(POSITIVE_HUE, 0.9)
+                    fill = "#eeeeee" if li == 0 else hex_color(POSITIVE_HUE, 0.9)
                     # Inside each neuron: its bias (the edges carry the weights).
                     label = f"x{j}" if li == 0 else f"{model.layers[li - 1].neurons[j].b.data:+.2f}"
                     c.node(f"n{li}_{j}", label=label, style="filled", fillcolor=fill)

@@ -336,29 +336,22 @@ def _loss_value(loss: Any) -> float:
     return loss.data if isinstance(loss, Value) else float(loss)
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {
-    "sgd": SGD,
-    "rmsprop": RMSprop,
-    "adam": Adam,
-    "adamw": AdamW,
-    "rprop": Rprop,
-    "cg": ConjugateGradient,
-    "conjugate_gradient": ConjugateGradient,
+#: Named starting points, each with a learning rate that trains the toy data sets well
+#: ("momentum" is SGD with momentum 0.9): what the demo's --optimizer and the
+#: playground's menu offer.
+PRESETS: dict[str, tuple[type[Optimizer], dict[str, float]]] = {
+    "adam": (Adam, {"lr": 0.01}),
+    "sgd": (SGD, {"lr": 0.1}),
+    "momentum": (SGD, {"lr": 0.05, "momentum": 0.9}),
+    "rmsprop": (RMSprop, {"lr": 0.01}),
+    "rprop": (Rprop, {"lr": 0.01}),
+    "cg": (ConjugateGradient, {"lr": 1.0}),
 }
 
-# Schedules live in their own module (one concept each) but are reached as nn.optim.StepLR.
-from .schedules import CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR  # noqa: E402
 
-__all__ = [
-    "SGD",
-    "Adam",
-    "AdamW",
-    "ConjugateGradient",
-    "CosineAnnealingLR",
-    "ExponentialLR",
-    "LRScheduler",
-    "Optimizer",
-    "RMSprop",
-    "Rprop",
-    "StepLR",
-]
+def make_optimizer(name: str, params: Iterable[Value], lr: float | None = None) -> Optimizer:
+    """The preset optimizer called ``name`` over ``params`` (``lr`` overrides its rate)."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(PRESETS)}")
+    cls, settings = PRESETS[name]
+    return cls(params, **{**settings, **({"lr": lr} if lr is not None else {})})

@@ -16,6 +16,7 @@ then run over whole batches in NumPy. Two things need care:
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,8 +25,7 @@ import numpy as np
 
 from autograd_core import Compiled, TracingError, compile
 
-from .losses import Loss
-from .module import Module
+from ..losses import Loss
 
 
 def flatten(x: Any) -> tuple[list[float], Any]:
@@ -51,14 +51,19 @@ def unflatten(values: Sequence[Any], shape: Any) -> Any:
     return build(shape)
 
 
-def forward_programs(model: Module) -> CompiledModel:
-    """The model's compiled forward passes, kept on the model so that repeated
-    predictions (every epoch of ``fit`` with metrics, a plot's grid) trace only once. The
-    programs read the parameters fresh at each call, so they stay valid as it trains."""
-    cached = getattr(model, "_compiled_forward", None)
+# model -> its compiled forward programs. Held weakly both ways (the programs refer to
+# the model through a weak reference), so a model and its programs go away together.
+_FORWARD: weakref.WeakKeyDictionary[Any, CompiledModel] = weakref.WeakKeyDictionary()
+
+
+def forward_programs(model: Any) -> CompiledModel:
+    """The model's compiled forward passes, kept so that repeated predictions (every
+    epoch of ``fit`` with metrics, a plot's grid) trace only once. The programs read
+    the parameters fresh at each call, so they stay valid as it trains."""
+    cached = _FORWARD.get(model)
     if cached is None:
         cached = CompiledModel(model)
-        model._compiled_forward = cached  # type: ignore[attr-defined]
+        _FORWARD[model] = cached
     return cached
 
 
@@ -66,9 +71,9 @@ class CompiledModel:
     """Compiled programs for one model: its forward pass and its per-sample loss."""
 
     def __init__(
-        self, model: Module, loss_fn: Loss | None = None, encode_target: Callable[[Any], Any] | None = None
+        self, model: Any, loss_fn: Loss | None = None, encode_target: Callable[[Any], Any] | None = None
     ) -> None:
-        self.model = model
+        self._model = weakref.ref(model)
         self.loss_fn = loss_fn
         # e.g. a class label -> one-hot list, so cross_entropy can trace its target
         self.encode = encode_target or (lambda t: t)
@@ -76,6 +81,14 @@ class CompiledModel:
         self.slot = {id(p): i for i, p in enumerate(self.params)}
         self.programs: dict[Any, Compiled] = {}
         self.target_is_input: bool | None = None  # decided on the first trace
+
+    @property
+    def model(self) -> Any:
+        """The model these programs were traced from."""
+        model = self._model()
+        if model is None:
+            raise ReferenceError("the model of these compiled programs no longer exists")
+        return model
 
     # -- forward ------------------------------------------------------------------------
     def predict(self, X: Sequence[Any]) -> list[Any]:

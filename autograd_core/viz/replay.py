@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .backward import topological_order
-from .draw import GradColors, draw_graph, fmt
-from .value import Value
+from ..backward import chain_rule, topological_order
+from ..value import Value
+from .colors import GradColors, fmt
+from .draw import draw_graph
 
 
 @dataclass(frozen=True)
@@ -47,34 +48,41 @@ class Replay:
         if not isinstance(root, Value):
             raise TypeError(f"explain needs a Value, got {type(root).__name__}")
         self.root = root
+        self.seed = float(grad)
         self.order = topological_order(root)
         self.names = {id(n): n.label or f"v{i}" for i, n in enumerate(self.order)}
-        grads = {id(n): 0.0 for n in self.order}
-        grads[id(root)] = float(grad)
         self.steps: list[Step] = []
-        # snapshots[k]: every gradient after step k (snapshots[0]: just the seed).
-        self.snapshots: list[dict[int, float]] = [dict(grads)]
-        for node in reversed(self.order):
-            g = grads[id(node)]
-            for parent, local in zip(node._prev, node._local):
-                contribution = local * g
-                grads[id(parent)] += contribution
-                self.steps.append(
-                    Step(
-                        len(self.steps) + 1,
-                        node,
-                        parent,
-                        self.names[id(node)],
-                        self.names[id(parent)],
-                        node._op.display,
-                        local,
-                        g,
-                        contribution,
-                        grads[id(parent)],
-                    )
+        running: dict[int, float] = {}  # each input's gradient so far, for the table
+
+        def record(node: Any, parent: Any, local: Any, upstream: Any, contribution: Any) -> None:
+            running[id(parent)] = running.get(id(parent), 0.0) + contribution
+            self.steps.append(
+                Step(
+                    len(self.steps) + 1,
+                    node,
+                    parent,
+                    self.names[id(node)],
+                    self.names[id(parent)],
+                    node.op_entry.display,
+                    local,
+                    upstream,
+                    contribution,
+                    running[id(parent)],
                 )
-                self.snapshots.append(dict(grads))
-        self.grads = grads
+            )
+
+        # The same walk as backward: the replay only listens to each step.
+        final = chain_rule(root, self.seed, on_step=record)
+        self.grads = {id(n): final.get(n, 0.0) for n in self.order}
+
+    def grads_after(self, k: int) -> dict[int, float]:
+        """Every value's gradient as it stands after step ``k`` (0: only the seed),
+        rebuilt from the steps (the replay keeps what changed, not k copies)."""
+        grads = {id(n): 0.0 for n in self.order}
+        grads[id(self.root)] = self.seed
+        for s in self.steps[:k]:
+            grads[id(s.input)] += s.contribution
+        return grads
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -120,7 +128,7 @@ class Replay:
         lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
         name = self.names[id(self.root)]
-        seed = f"seed: d{name}/d{name} = {fmt(self.snapshots[0][id(self.root)])}"
+        seed = f"seed: d{name}/d{name} = {fmt(self.seed)}"
         return seed + "\n" + "\n".join(lines)
 
     def __str__(self) -> str:
@@ -146,18 +154,19 @@ class Replay:
     def frame(self, k: int, **draw_options: Any) -> Any:
         """The graph at step ``k`` (0: only the seed): gradients as they stand after that
         step, the node and input of step k outlined."""
-        if not isinstance(k, int) or not 0 <= k <= len(self.steps):
+        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= len(self.steps):
             raise ValueError(f"frame needs a step in 0..{len(self.steps)}, got {k!r}")
         highlight = [self.steps[k - 1].node, self.steps[k - 1].input] if k else [self.root]
         options = {"color_by": "grad", "colors": GradColors(self.grads.values()), **draw_options}
-        g = draw_graph(self.root, grads=self.snapshots[k], highlight=highlight, **options)
+        g = draw_graph(self.root, grads=self.grads_after(k), highlight=highlight, **options)
         g.attr(label=self.caption(k), labelloc="t", fontsize="12")
         return g
 
     def caption(self, k: int) -> str:
         """One line that says what step ``k`` does."""
         if k == 0:
-            return f"step 0: seed d{self.names[id(self.root)]}/d{self.names[id(self.root)]} = 1"
+            name = self.names[id(self.root)]
+            return f"step 0: seed d{name}/d{name} = {fmt(self.seed)}"
         s = self.steps[k - 1]
         return (
             f"step {k}: grad[{s.input_name}] += d{s.node_name}/d{s.input_name} × grad[{s.node_name}] "

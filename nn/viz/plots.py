@@ -12,12 +12,12 @@ import numpy as np
 
 from autograd_core import TracingError
 
-from .history import History
-from .module import Module
-from .train import predict
+from ..module import Module
+from ..training import History, predict
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """``matplotlib.pyplot``, or an ImportError that names the extra to install."""
     try:
         import matplotlib
 
@@ -29,7 +29,8 @@ def _pyplot() -> Any:
     return plt
 
 
-def _finish(fig: Any, path: str | Path | None) -> Any:
+def finish(fig: Any, path: str | Path | None) -> Any:
+    """Lay out ``fig``, save it to ``path`` when given, and return it."""
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=110)
@@ -40,7 +41,7 @@ def plot_history(history: History, path: str | Path | None = None, log: bool = F
     """Training (and validation) loss per epoch; ``log`` for a log-scale y axis."""
     if not isinstance(history, History) or not len(history):
         raise ValueError("plot_history needs a History with at least one epoch")
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.6))
     ax.plot(history["epoch"], history["loss"], label="training loss")
     if "val_loss" in history.columns:
@@ -53,7 +54,7 @@ def plot_history(history: History, path: str | Path | None = None, log: bool = F
         ax.set_yscale("log")
     ax.legend()
     ax.grid(alpha=0.3)
-    return _finish(fig, path)
+    return finish(fig, path)
 
 
 def plot_decision_boundary(
@@ -67,7 +68,7 @@ def plot_decision_boundary(
     pts = np.asarray(X, dtype=float)
     if pts.ndim != 2 or pts.shape[1] != 2:
         raise ValueError(f"a decision boundary needs 2-D inputs, got shape {pts.shape}")
-    plt = _pyplot()
+    plt = pyplot()
     pad = 0.25 * (pts.max(axis=0) - pts.min(axis=0)) + 1e-9
     lo, hi = pts.min(axis=0) - pad, pts.max(axis=0) + pad
     xs, ys = np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps)
@@ -85,7 +86,7 @@ def plot_decision_boundary(
     ax.contourf(xs, ys, z.reshape(steps, steps), alpha=0.35, cmap="coolwarm", levels=len(set(y)) + 1)
     ax.scatter(pts[:, 0], pts[:, 1], c=list(y), cmap="coolwarm", edgecolors="k", s=18)
     ax.set_title("decision boundary")
-    return _finish(fig, path)
+    return finish(fig, path)
 
 
 def plot_gradient_flow(history: History, path: str | Path | None = None) -> Any:
@@ -95,7 +96,7 @@ def plot_gradient_flow(history: History, path: str | Path | None = None) -> Any:
     flow = history.grad_flow
     if not flow:
         raise ValueError("no gradient records: train with fit(..., track_gradients=True)")
-    plt = _pyplot()
+    plt = pyplot()
     arr = np.asarray(flow, dtype=float)
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for k in range(arr.shape[1]):
@@ -105,4 +106,4 @@ def plot_gradient_flow(history: History, path: str | Path | None = None) -> Any:
     ax.set_ylabel("mean |grad| of weights")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
-    return _finish(fig, path)
+    return finish(fig, path)

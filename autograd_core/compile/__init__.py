@@ -1,0 +1,10 @@
+"""``compile``: trace a scalar function once, then run it over whole NumPy batches.
+
+``trace`` records the graph; ``program`` turns it into vectorised steps (see
+``Compiled``). Results match the eager engine to ~1e-12.
+"""
+
+from ..modes import TracingError
+from .program import Compiled, compile
+
+__all__ = ["Compiled", "TracingError", "compile"]

@@ -1,0 +1,142 @@
+"""What ``fit`` checks before the first step, so bad input fails at once with a message
+naming the sample, not after the parameters have changed.
+
+Array-likes are welcome as in scikit-learn: lists, tuples, NumPy arrays, pandas
+``DataFrame``/``Series`` (anything with ``to_numpy()`` or ``tolist()``).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+CLASSIFICATION = {"bce", "binary_cross_entropy", "cross_entropy", "hinge"}
+BINARY = {"bce", "binary_cross_entropy"}
+
+
+def plain(data: Any, what: str = "data") -> list[Any]:
+    """An array-like as a plain list (rows of a 2-D array as lists of floats)."""
+    if hasattr(data, "to_numpy"):  # pandas DataFrame / Series: the values, not the column names
+        data = data.to_numpy()
+    if hasattr(data, "tolist"):
+        out = data.tolist()
+        return out if isinstance(out, list) else [out]
+    if isinstance(data, (str, bytes)) or not hasattr(data, "__iter__"):
+        raise TypeError(
+            f"{what} must be a sequence of samples (a list or an array), got {type(data).__name__}"
+        )
+    return list(data)
+
+
+def n_outputs(model: Any) -> int | None:
+    """How many outputs the model gives per sample (``None`` if unknown)."""
+    if hasattr(model, "nouts"):
+        return int(model.nouts[-1])
+    if hasattr(model, "nout"):
+        return int(model.nout)
+    return None
+
+
+def _number(v: Any) -> float | None:
+    """``v`` as a float if it is a real number (NumPy scalars too), else ``None``."""
+    if isinstance(v, numbers.Real) or (type(v).__module__ == "numpy" and getattr(v, "shape", None) == ()):
+        try:
+            return float(v)
+        except OverflowError:
+            return math.inf
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _check_features(x: Any, i: int, what: str) -> None:
+    """Every number in sample ``i`` (nested lists for sequences) is real and finite."""
+    stack = [x]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            stack.extend(v)
+            continue
+        if hasattr(v, "data") and hasattr(v, "grad"):  # a Value fed in directly
+            v = v.data
+        f = _number(v)
+        if f is None:
+            raise ValueError(f"{what}: sample {i} holds {v!r:.40} ({type(v).__name__}), not a number")
+        if not math.isfinite(f):
+            raise ValueError(f"{what}: sample {i} contains {v!r:.40} (NaN or inf, or too large for a float)")
+
+
+def _check_labels(model: Any, y: Sequence[Any], loss_name: str, what: str) -> None:
+    k = n_outputs(model)
+    binary = loss_name in BINARY or k == 1
+    limit = 2 if binary else (k or 0)
+    allowed = "0 or 1" if binary else f"0..{limit - 1} (the model has {k} outputs)"
+    for i, t in enumerate(y):
+        f = None if isinstance(t, bool) else _number(t)
+        if f is None or not math.isfinite(f) or f != int(f) or not 0 <= f < limit:
+            raise ValueError(f"{what}: label {t!r:.40} of sample {i} is outside the classes {allowed}")
+    if loss_name == "cross_entropy" and (k or 0) < 2:
+        raise ValueError(f"cross_entropy needs a model with >= 2 outputs, this one has {k}")
+
+
+def _check_targets(y: Sequence[Any], what: str) -> None:
+    for i, t in enumerate(y):
+        vals = t if isinstance(t, (list, tuple)) else [t]
+        numbers_ = [_number(v) for v in vals]
+        if not all(f is not None and math.isfinite(f) for f in numbers_):
+            raise ValueError(f"{what}: target of sample {i} is not a finite number: {t!r:.60}")
+
+
+def check_data(model: Any, X: Sequence[Any], y: Sequence[Any], loss_name: str | None, what: str) -> None:
+    """Raise ``ValueError`` naming the first bad sample, label or size mismatch."""
+    if len(X) == 0:
+        raise ValueError(f"{what} is empty: fit needs at least one sample")
+    if len(X) != len(y):
+        raise ValueError(f"{what}: X has {len(X)} samples but y has {len(y)} labels")
+    for i, x in enumerate(X):
+        try:
+            model.check_input(x)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{what}: sample {i}: {exc}") from None
+        _check_features(x, i, what)
+    if loss_name in CLASSIFICATION:
+        _check_labels(model, y, loss_name, what)
+    elif loss_name == "mse":
+        _check_targets(y, what)
+
+
+def class_weights(y: Sequence[Any], class_weight: Any) -> dict[int, float] | None:
+    """Per-class weights: ``"balanced"`` (scikit-learn's n_samples / (n_classes *
+    count(c))), a ``{label: weight}`` dict, or ``None``."""
+    if class_weight is None:
+        return None
+    if isinstance(class_weight, str) and class_weight == "balanced":
+        counts: dict[int, int] = {}
+        for t in y:
+            counts[int(t)] = counts.get(int(t), 0) + 1
+        return {c: len(y) / (len(counts) * n) for c, n in counts.items()}
+    if isinstance(class_weight, dict):
+        weights = {int(k): float(v) for k, v in class_weight.items()}
+        if not all(math.isfinite(w) and w >= 0 for w in weights.values()):
+            raise ValueError(f"class weights must be finite numbers >= 0, got {class_weight!r}")
+        return weights
+    raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {class_weight!r}")
+
+
+def check_count(name: str, value: Any, allow_none: bool = False) -> None:
+    """``value`` is an integer >= 1 (``None`` too when ``allow_none``); bools are not."""
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        extra = "None or " if allow_none else ""
+        raise ValueError(f"{name} must be {extra}an integer >= 1, got {value!r}")
+
+
+def check_strength(name: str, value: Any) -> float:
+    """A penalty strength: a finite number >= 0."""
+    f = None if isinstance(value, bool) else _number(value)
+    if f is None or not math.isfinite(f) or f < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return f
