@@ -5,7 +5,7 @@ A ``Value`` holds one number, its parents and the local derivative toward each p
 Every op and its derivative stand together in ``autograd_core.ops``.
 """
 
-from .backward import backward, gradients, topological_order
+from .backward import backward, chain_rule, gradients, topological_order
 from .compile import Compiled, compile
 from .functional import GradcheckError, grad, gradcheck, value_and_grad
 from .modes import (
@@ -46,6 +46,7 @@ __all__ = [
     "apply",
     "TracingError",
     "backward",
+    "chain_rule",
     "compile",
     "available_renderer",
     "detect_anomaly",
@@ -66,4 +67,4 @@ __all__ = [
     "value_and_grad",
     "vsum",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

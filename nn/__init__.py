@@ -8,6 +8,8 @@ loop and its callbacks; ``nn.viz`` the network diagram and the plots.
 from pathlib import Path
 from typing import Any
 
+from autograd_core import __version__
+
 from . import activations, data, init, losses, metrics, optim
 from .io import ModelFileError
 from .module import MLP, Dropout, Layer, Module, Neuron
@@ -16,6 +18,7 @@ from .training import Callback, History, fit, predict, predict_classes
 
 __all__ = [
     "MLP",
+    "__version__",
     "RNN",
     "Callback",
     "Dropout",
@@ -37,7 +40,6 @@ __all__ = [
     "predict_classes",
     "save",
 ]
-__version__ = "0.1.0"
 
 
 def save(model: Module, path: str | Path) -> None:

@@ -15,11 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from .arraylike import to_list
+from .rng import Seed, generator
+
 Matrix = list[list[float]]
 
 
-def _rng(seed: int | None) -> np.random.Generator:
-    return np.random.default_rng(seed)
+def _rng(seed: Seed) -> np.random.Generator:
+    return generator(seed)
 
 
 def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[Matrix, list[int]]:
@@ -32,7 +35,7 @@ def _check_n(n: int, at_least: int = 1) -> None:
         raise ValueError(f"the number of samples must be an integer >= {at_least}, got {n!r}")
 
 
-def make_moons(n: int = 200, noise: float = 0.1, seed: int | None = None) -> tuple[Matrix, list[int]]:
+def make_moons(n: int = 200, noise: float = 0.1, seed: Seed = None) -> tuple[Matrix, list[int]]:
     """Two interleaving half circles (scikit-learn's construction): class 0 on top,
     class 1 below, with Gaussian noise of standard deviation ``noise``."""
     _check_n(n, 2)
@@ -53,7 +56,7 @@ def make_moons(n: int = 200, noise: float = 0.1, seed: int | None = None) -> tup
 
 
 def make_circles(
-    n: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int | None = None
+    n: int = 200, noise: float = 0.05, factor: float = 0.5, seed: Seed = None
 ) -> tuple[Matrix, list[int]]:
     """A circle of class 0 around a smaller one (radius ``factor``) of class 1."""
     _check_n(n, 2)
@@ -76,7 +79,7 @@ def make_circles(
 
 
 def make_spirals(
-    n: int = 300, classes: int = 3, noise: float = 0.2, seed: int | None = None
+    n: int = 300, classes: int = 3, noise: float = 0.2, seed: Seed = None
 ) -> tuple[Matrix, list[int]]:
     """``classes`` interleaved spiral arms (the CS231n spiral): not linearly separable."""
     _check_n(n, classes)
@@ -95,7 +98,7 @@ def make_spirals(
 XOR_TABLE: tuple[Matrix, list[int]] = ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 1, 0])
 
 
-def make_xor(n: int = 200, noise: float = 0.0, seed: int | None = None) -> tuple[Matrix, list[int]]:
+def make_xor(n: int = 200, noise: float = 0.0, seed: Seed = None) -> tuple[Matrix, list[int]]:
     """Points uniform in [-1, 1]^2, labelled 1 where exactly one coordinate is positive
     (XOR of the signs); ``noise`` jitters the points after labelling."""
     _check_n(n)
@@ -114,7 +117,7 @@ def make_blobs(
     std: float = 1.0,
     weights: Sequence[float] | None = None,
     center_box: tuple[float, float] = (-6.0, 6.0),
-    seed: int | None = None,
+    seed: Seed = None,
 ) -> tuple[Matrix, list[int]]:
     """Gaussian blobs around random centres, one class each. ``weights`` gives each
     class's share of the samples (e.g. ``[0.9, 0.1]`` for a 9:1 class imbalance)."""
@@ -147,6 +150,8 @@ def load_digits(normalize: bool = True) -> tuple[Matrix, list[int]]:
 
 def as_matrix(X: Any, name: str = "X") -> Matrix:
     """``X`` as a list of float lists, with a clear error for ragged, empty or NaN input."""
+    if hasattr(X, "to_numpy"):  # a pandas DataFrame: its values, not its column names
+        X = X.to_numpy()
     try:
         arr = np.asarray(X, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -162,21 +167,23 @@ def as_matrix(X: Any, name: str = "X") -> Matrix:
 
 
 def train_test_split(
-    X: Any, y: Sequence[Any], test_size: float = 0.25, seed: int | None = None, stratify: bool = False
+    X: Any, y: Any, test_size: float = 0.25, seed: Seed = None, stratify: Any = False
 ) -> tuple[Matrix, Matrix, list[Any], list[Any]]:
-    """Shuffle and split into ``X_train, X_test, y_train, y_test``; ``stratify`` keeps
-    each class's share the same on both sides."""
+    """Shuffle and split into ``X_train, X_test, y_train, y_test``. ``stratify``: ``True``
+    keeps each class of ``y`` in the same share on both sides; an array-like of labels
+    (scikit-learn's ``stratify=y``) stratifies by those labels."""
     Xm = as_matrix(X)
-    ys = list(y)
+    ys = to_list(y, "y")
     if len(Xm) != len(ys):
         raise ValueError(f"X has {len(Xm)} samples but y has {len(ys)}")
+    strata = _strata(stratify, ys)
     if not 0 < test_size < 1:
         raise ValueError(f"test_size must be a fraction in (0, 1), got {test_size}")
     rng = _rng(seed)
-    if stratify:
+    if strata is not None:
         test_idx: list[int] = []
-        for c in sorted(set(ys)):
-            idx = [i for i, v in enumerate(ys) if v == c]
+        for c in sorted(set(strata)):
+            idx = [i for i, v in enumerate(strata) if v == c]
             rng.shuffle(idx)
             test_idx += idx[: round(len(idx) * test_size)]
         chosen = set(test_idx)
@@ -191,6 +198,17 @@ def train_test_split(
         [ys[i] for i in train_idx],
         [ys[i] for i in test_idx],
     )
+
+
+def _strata(stratify: Any, ys: list[Any]) -> list[Any] | None:
+    if stratify is None or stratify is False:
+        return None
+    if stratify is True:
+        return ys
+    strata = to_list(stratify, "stratify")
+    if len(strata) != len(ys):
+        raise ValueError(f"stratify has {len(strata)} labels but y has {len(ys)}")
+    return strata
 
 
 def standardize(X: Any, reference: Any = None) -> Matrix:

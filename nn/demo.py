@@ -8,11 +8,12 @@ the network diagram, the loss curve and the decision boundary.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import time
 from pathlib import Path
 
 from autograd_core import Value
-from autograd_core.viz import draw_graph, explain, last_renderer
+from autograd_core.viz import RenderError, available_renderer, draw_graph, explain, last_renderer
 
 from . import optim
 from .data import make_blobs, make_circles, make_moons, make_spirals, make_xor, train_test_split
@@ -20,6 +21,7 @@ from .metrics import accuracy
 from .module import MLP
 from .training import fit, predict_classes
 from .viz import draw_mlp, plot_decision_boundary, plot_history
+from .viz.plots import pyplot
 
 DATASETS = {
     "moons": lambda n, seed: make_moons(n, noise=0.1, seed=seed),
@@ -70,16 +72,30 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def check_viz_extra() -> None:
+    """Exit before training, naming the extra, when the pictures cannot be made."""
+    missing = [name for name in ("graphviz", "matplotlib") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise SystemExit(
+            f"the demo draws pictures and needs {' and '.join(missing)}: pip install 'chainrule[viz]'"
+        )
+    try:
+        available_renderer()
+    except RenderError as exc:
+        raise SystemExit(str(exc)) from None
+
+
 def main(argv: list[str] | None = None) -> dict[str, Path]:
     """Run the demo; returns the files written, by role."""
     args = build_parser().parse_args(argv)
+    check_viz_extra()
     start = time.perf_counter()
     args.out.mkdir(parents=True, exist_ok=True)
     X, y = DATASETS[args.data](args.samples, args.seed)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, seed=args.seed, stratify=True)
     model = MLP(2, [*args.layers, 1], activation=args.activation, seed=args.seed)
     print(f"{args.data}: {len(Xtr)} training and {len(Xte)} test points; model {model}")
-    print(model.summary())
+    model.summary()
     opt = optim.make_optimizer(args.optimizer, model.parameters(), args.lr)
     hist = fit(
         model,
@@ -102,6 +118,7 @@ def main(argv: list[str] | None = None) -> dict[str, Path]:
         f"({hist.total_seconds:.1f} s of training)"
     )
 
+    plt = pyplot()
     files: dict[str, Path] = {}
     # One neuron's forward pass on one input point, backpropagated, as a graph.
     neuron = model.layers[0].neurons[0]
@@ -117,10 +134,16 @@ def main(argv: list[str] | None = None) -> dict[str, Path]:
     files["backward replay"] = explain(out).save_html(args.out / "neuron_backward.html")
     model.zero_grad()
     files["network diagram"] = draw_mlp(model).save_svg(args.out / "network.svg")
-    plot_history(hist, path=args.out / "loss.png")
-    files["loss curve"] = args.out / "loss.png"
-    plot_decision_boundary(model, X, y, path=args.out / "boundary.png")
-    files["decision boundary"] = args.out / "boundary.png"
+    for role, name, draw in (
+        ("loss curve", "loss.png", lambda: plot_history(hist, path=args.out / "loss.png")),
+        (
+            "decision boundary",
+            "boundary.png",
+            lambda: plot_decision_boundary(model, X, y, path=args.out / "boundary.png"),
+        ),
+    ):
+        plt.close(draw().figure)  # saved: a script keeps no figure open
+        files[role] = args.out / name
     print(f"pictures rendered with {last_renderer()}; wrote:")
     for role, path in files.items():
         print(f"  {role:<18} {path} ({path.stat().st_size:,} bytes)")

@@ -16,34 +16,35 @@ tanh/sigmoid layers; He et al. (2015) double it for ReLU, which zeroes half its 
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Callable
+
+import numpy as np
 
 from .activations import get_activation
 
-Init = Callable[[random.Random, int, int], float]
+Init = Callable[[np.random.Generator, int, int], np.ndarray]
 
 
-def _uniform(rng: random.Random, fan_in: int, fan_out: int) -> float:
-    return rng.uniform(-1.0, 1.0)
+def _uniform(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
+    return rng.uniform(-1.0, 1.0, fan_in)
 
 
-def _xavier_uniform(rng: random.Random, fan_in: int, fan_out: int) -> float:
+def _xavier_uniform(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
     a = math.sqrt(6.0 / (fan_in + fan_out))
-    return rng.uniform(-a, a)
+    return rng.uniform(-a, a, fan_in)
 
 
-def _xavier_normal(rng: random.Random, fan_in: int, fan_out: int) -> float:
-    return rng.gauss(0.0, math.sqrt(2.0 / (fan_in + fan_out)))
+def _xavier_normal(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
+    return rng.normal(0.0, math.sqrt(2.0 / (fan_in + fan_out)), fan_in)
 
 
-def _he_uniform(rng: random.Random, fan_in: int, fan_out: int) -> float:
+def _he_uniform(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
     a = math.sqrt(6.0 / fan_in)
-    return rng.uniform(-a, a)
+    return rng.uniform(-a, a, fan_in)
 
 
-def _he_normal(rng: random.Random, fan_in: int, fan_out: int) -> float:
-    return rng.gauss(0.0, math.sqrt(2.0 / fan_in))
+def _he_normal(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
+    return rng.normal(0.0, math.sqrt(2.0 / fan_in), fan_in)
 
 
 INITS: dict[str, Init] = {
@@ -68,7 +69,6 @@ def resolve_init(init: str, activation: str | None) -> str:
     return init
 
 
-def draw_weights(init: str, rng: random.Random, fan_in: int, fan_out: int) -> list[float]:
-    """``fan_in`` weights for one neuron, drawn by scheme ``init``."""
-    draw = INITS[init]
-    return [draw(rng, fan_in, fan_out) for _ in range(fan_in)]
+def draw_weights(init: str, rng: np.random.Generator, fan_in: int, fan_out: int) -> list[float]:
+    """``fan_in`` weights for one neuron, drawn by scheme ``init`` from ``rng``."""
+    return [float(w) for w in INITS[init](rng, fan_in, fan_out)]

@@ -7,12 +7,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .arraylike import to_list
+
 Labels = Sequence[Any]
 AVERAGES = ("binary", "macro", "micro", "weighted")
 
 
+def _labels(y: Any, what: str) -> list[int]:
+    """Class labels as ints; a label that is not a whole number is an error, not
+    truncated (0.7 is not class 0)."""
+    labels = []
+    for i, v in enumerate(to_list(y, what)):
+        if isinstance(v, float) and not v.is_integer():
+            raise ValueError(f"{what}[{i}] = {v!r} is not a class label (a whole number)")
+        try:
+            labels.append(int(v))
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"{what}[{i}] = {v!r:.40} is not a class label (a whole number)") from None
+    return labels
+
+
 def _check(y_true: Labels, y_pred: Labels) -> tuple[list[int], list[int]]:
-    yt, yp = [int(v) for v in y_true], [int(v) for v in y_pred]
+    yt, yp = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
     if len(yt) != len(yp):
         raise ValueError(f"y_true has {len(yt)} labels but y_pred has {len(yp)}")
     if not yt:

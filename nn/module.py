@@ -13,10 +13,11 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
-import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+
+import numpy as np
 
 from autograd_core import Value, dot
 from autograd_core.modes import refuse_while_tracing
@@ -25,7 +26,8 @@ from .activations import get_activation, softmax
 from .export import mlp_to_torch
 from .init import draw_weights, resolve_init
 from .io import ModelFileError, read_model_file, write_model_file
-from .summary import format_summary
+from .rng import Seed, generator, stored_seed
+from .summary import format_summary, format_summary_html
 
 Input = Sequence[Any]
 M = TypeVar("M", bound=type)
@@ -178,9 +180,19 @@ class Module:
         """(layer, neurons, activation, parameters) per layer, for ``summary``."""
         return [(type(self).__name__, "-", "-", self.num_parameters())]
 
-    def summary(self) -> str:
-        """A table of layers, neurons, activations and parameter counts (like Keras)."""
+    def summary_table(self) -> str:
+        """The architecture table of ``summary`` as a string."""
         return format_summary(type(self).__name__, self.summary_rows(), self.num_parameters())
+
+    def summary(self, print_fn: Callable[[str], Any] = print) -> None:
+        """Print a table of layers, neurons, activations and parameter counts, as Keras's
+        ``model.summary()`` does (``print_fn`` receives the text; ``summary_table()``
+        returns it)."""
+        print_fn(self.summary_table())
+
+    def _repr_html_(self) -> str:
+        # In Jupyter a model shows as its architecture table.
+        return format_summary_html(type(self).__name__, self.summary_rows(), self.num_parameters())
 
 
 def _finite_number(name: str, v: Any) -> float:
@@ -254,9 +266,9 @@ class Neuron(Module):
         nin: int,
         activation: str | None = "relu",
         init: str = "auto",
-        seed: int | None = None,
+        seed: Seed = None,
         fan_out: int = 1,
-        rng: random.Random | None = None,
+        rng: np.random.Generator | None = None,
     ) -> None:
         super().__init__()
         if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
@@ -265,7 +277,7 @@ class Neuron(Module):
         self.activation = activation or "linear"
         self.init = resolve_init(init, self.activation)
         self._act = get_activation(self.activation).fn
-        rng = rng or random.Random(seed)
+        rng = rng if rng is not None else generator(seed)
         drawn = draw_weights(self.init, rng, nin, fan_out)
         self.w = [self.add_parameter(f"w.{i}", Value(v)) for i, v in enumerate(drawn)]
         self.b = self.add_parameter("b", Value(0.0), bias=True)
@@ -294,13 +306,13 @@ class Layer(Module):
         nout: int,
         activation: str | None = "relu",
         init: str = "auto",
-        seed: int | None = None,
-        rng: random.Random | None = None,
+        seed: Seed = None,
+        rng: np.random.Generator | None = None,
     ) -> None:
         super().__init__()
         if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
             raise ValueError(f"a layer needs nout >= 1 neurons, got {nout!r}")
-        rng = rng or random.Random(seed)
+        rng = rng if rng is not None else generator(seed)
         self.nin, self.nout = nin, nout
         self.activation = activation or "linear"
         self.neurons = [
@@ -332,12 +344,12 @@ class Dropout(Module):
     1/(1-p) so the expected value is unchanged ("inverted" dropout); the identity in
     ``eval()`` mode."""
 
-    def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
+    def __init__(self, p: float = 0.5, seed: Seed = None) -> None:
         super().__init__()
         if not 0.0 <= p < 1.0:
             raise ValueError(f"dropout probability must be in [0, 1), got {p!r}")
         self.p = p
-        self.rng = random.Random(seed)
+        self.rng = generator(seed)
 
     def __call__(self, x: Sequence[Value]) -> list[Value]:
         if not self.training or self.p == 0.0:
@@ -345,7 +357,8 @@ class Dropout(Module):
         # A compiled program would freeze one random mask for every sample.
         refuse_while_tracing("dropout (a random mask per sample)")
         keep = 1.0 / (1.0 - self.p)
-        return [v * keep if self.rng.random() >= self.p else v * 0.0 for v in x]
+        drawn = self.rng.random(len(x)).tolist()  # one draw per input, in one call
+        return [v * keep if r >= self.p else v * 0.0 for v, r in zip(x, drawn)]
 
     def config(self) -> dict[str, Any]:
         return {"p": self.p}
@@ -373,7 +386,7 @@ class MLP(Module):
         activation: str = "relu",
         output_activation: str | None = None,
         init: str = "auto",
-        seed: int | None = None,
+        seed: Seed = None,
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
@@ -388,8 +401,8 @@ class MLP(Module):
         self.nin, self.nouts = nin, nouts
         self.activation = activation
         self.output_activation = None if output_activation == "linear" else output_activation
-        self.init, self.seed, self.dropout = init, seed, dropout
-        rng = random.Random(seed)
+        self.init, self.seed, self.dropout = init, stored_seed(seed), dropout
+        rng = generator(seed)
         sizes = [nin, *nouts]
         self.layers: list[Layer] = []
         for i in range(len(nouts)):
@@ -400,7 +413,7 @@ class MLP(Module):
                 else activation
             )
             self.layers.append(Layer(sizes[i], sizes[i + 1], act, init, rng=rng))
-        self.dropouts = [Dropout(dropout, seed=rng.randrange(2**31)) for _ in nouts[:-1]] if dropout else []
+        self.dropouts = [Dropout(dropout, seed=rng) for _ in nouts[:-1]] if dropout else []
         for i, layer in enumerate(self.layers):
             self.add_module(f"layers.{i}", layer)
         for i, d in enumerate(self.dropouts):

@@ -13,7 +13,6 @@ back at most k steps (truncated BPTT: cheaper, and no exploding products of T fa
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +21,7 @@ from autograd_core import Value, dot
 from .activations import get_activation
 from .init import draw_weights, resolve_init
 from .module import Module, positive_int, saveable
+from .rng import Seed, generator, stored_seed
 
 
 @saveable
@@ -41,7 +41,7 @@ class RNN(Module):
         nout: int = 1,
         activation: str = "tanh",
         init: str = "auto",
-        seed: int | None = None,
+        seed: Seed = None,
         truncate: int | None = None,
         return_sequences: bool = True,
     ) -> None:
@@ -55,8 +55,8 @@ class RNN(Module):
         self.activation = activation
         self._act = get_activation(activation).fn
         self.init = resolve_init(init, activation)
-        self.seed, self.truncate, self.return_sequences = seed, truncate, return_sequences
-        rng = random.Random(seed)
+        self.seed, self.truncate, self.return_sequences = stored_seed(seed), truncate, return_sequences
+        rng = generator(seed)
         fan_in = nin + nhidden
         self.wx = [
             [Value(v) for v in draw_weights(self.init, rng, fan_in, nhidden)[:nin]] for _ in range(nhidden)

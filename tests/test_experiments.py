@@ -100,3 +100,27 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert (tmp_path / "s.png").stat().st_size > 1000
     assert main(["summary", "vanishing_gradients", "--quick", "--csv", str(tmp_path / "many")]) == 0
     assert sorted(p.name for p in (tmp_path / "many").iterdir()) == ["summary.csv", "vanishing_gradients.csv"]
+
+
+def test_the_chainrule_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from nn.cli import main
+
+    assert main(["--help"]) == 0
+    assert "demo" in capsys.readouterr().out
+    assert main(["experiments", "--list"]) == 0
+    assert "gradient_descent" in capsys.readouterr().out
+    assert main(["nonsense"]) == 2
+
+
+def test_the_command_names_a_foreign_nn(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from nn.cli import check_own_nn
+
+    check_own_nn()  # ours: fine
+    fake = types.ModuleType("nn")
+    fake.__file__ = "/somewhere/else/nn.py"
+    monkeypatch.setitem(sys.modules, "nn", fake)
+    with pytest.raises(SystemExit, match="not chainrule's"):
+        check_own_nn()

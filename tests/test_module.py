@@ -126,11 +126,11 @@ def test_bad_construction_and_input_width() -> None:
 
 
 def test_summary_table() -> None:
-    text = MLP(2, [16, 16, 1], seed=0).summary()
+    text = MLP(2, [16, 16, 1], seed=0).summary_table()
     assert "| hidden 1 | 16      | relu       | 48 " in text
     assert "| output   | 1       | linear     | 17 " in text
     assert "total parameters: 337" in text
-    assert "softmax" in MLP(64, [100, 10], output_activation="softmax").summary()
+    assert "softmax" in MLP(64, [100, 10], output_activation="softmax").summary_table()
 
 
 def test_module_base_defaults() -> None:
@@ -138,3 +138,22 @@ def test_module_base_defaults() -> None:
     assert m.parameters() == [] and m.num_parameters() == 0
     with pytest.raises(NotImplementedError):
         m.config()
+
+
+def test_summary_prints_like_keras_and_shows_as_html(capsys: pytest.CaptureFixture[str]) -> None:
+    model = MLP(2, [16, 16, 1], seed=0)
+    assert model.summary() is None
+    out = capsys.readouterr().out
+    assert out.strip() == model.summary_table()
+    lines: list[str] = []
+    model.summary(print_fn=lines.append)
+    assert lines == [model.summary_table()]
+    page = model._repr_html_()
+    assert "<table>" in page and "<td>hidden 1</td>" in page and "total parameters: 337" in page
+
+
+def test_biases_are_tagged_not_named() -> None:
+    model = MLP(3, [4, 2], seed=0)
+    assert len(model.biases()) == 4 + 2
+    assert len(model.weights()) == 3 * 4 + 4 * 2
+    assert {id(p) for p in model.biases()} == {id(n.b) for layer in model.layers for n in layer.neurons}

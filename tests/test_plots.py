@@ -47,17 +47,16 @@ def test_plots_write_decodable_pngs(trained, tmp_path: Path) -> None:  # type: i
     model, X, y, hist = trained
     plot_history(hist, path=tmp_path / "loss.png")
     plot_decision_boundary(model, X, y, path=tmp_path / "boundary.png", steps=30)
-    fig = plot_gradient_flow(hist, path=tmp_path / "flow.png")
+    ax = plot_gradient_flow(hist, path=tmp_path / "flow.png")
     for name in ("loss.png", "boundary.png", "flow.png"):
         assert len(_decodes(tmp_path / name)) == 3
-    ax = fig.axes[0]
     assert ax.get_yscale() == "log" and len(ax.lines) == 3  # one curve per layer
     assert len(hist.grad_flow) == 20 and all(len(r) == 3 for r in hist.grad_flow)
 
 
 def test_loss_plot_has_both_curves(trained) -> None:  # type: ignore[no-untyped-def]
     _, _, _, hist = trained
-    ax = plot_history(hist).axes[0]
+    ax = plot_history(hist)
     labels = [line.get_label() for line in ax.lines]
     assert "training loss" in labels and "validation loss" in labels
 
@@ -119,3 +118,68 @@ def test_demo_writes_its_pictures(tmp_path: Path, capsys: pytest.CaptureFixture[
     _decodes(tmp_path / "boundary.png")
     with pytest.raises(SystemExit):
         demo.main(["--layers", "a,b"])
+
+
+def test_plots_return_axes_draw_into_given_axes_and_leave_the_backend_alone(trained) -> None:  # type: ignore[no-untyped-def]
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+
+    model, X, y, hist = trained
+    backend = matplotlib.get_backend()
+    fig, (a, b, c) = plt.subplots(1, 3)
+    assert plot_history(hist, ax=a) is a and isinstance(a, Axes)
+    assert plot_gradient_flow(hist, ax=b) is b
+    assert plot_decision_boundary(model, X, y, steps=10, ax=c) is c
+    assert len(fig.axes) == 3 and matplotlib.get_backend() == backend
+    plt.close(fig)
+    source = (Path(__file__).parents[1] / "nn" / "viz" / "plots.py").read_text()
+    assert "matplotlib.use(" not in source
+
+
+def test_a_plot_shows_once_in_jupyter(tmp_path: Path) -> None:
+    """In a notebook cell, plot_history(h) without a trailing ';' shows ONE picture: the
+    figure (shown by the inline backend) and a text repr of the Axes, not the figure twice."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    code = (
+        "from nn import MLP, fit\nfrom nn.data import make_moons\nfrom nn.viz import plot_history\n"
+        "X, y = make_moons(20, seed=0)\n"
+        "h = fit(MLP(2, [4, 1], seed=0), X, y, loss='bce', epochs=3, progress=False)"
+    )
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(code), nbformat.v4.new_code_cell("plot_history(h)")]
+    )
+    nbclient.NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    outputs = nb.cells[1].outputs
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 1, outputs
+
+
+def test_demo_without_the_viz_extra_says_so_before_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    from nn import demo
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "graphviz" else real(name, *a)
+    )
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit, match=r"graphviz: pip install 'chainrule\[viz\]'"):
+        demo.main(["--epochs", "2", "--out", str(out), "--no-progress"])
+    assert not out.exists()  # nothing trained, no empty folder left
+    assert "accuracy" not in capsys.readouterr().out
+
+
+def test_draw_mlp_import_error_names_draw_mlp(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    with pytest.raises(ImportError, match="draw_mlp needs the graphviz package"):
+        draw_mlp(MLP(2, [2, 1], seed=0))

@@ -75,4 +75,4 @@ def test_many_to_one_and_errors() -> None:
         RNN(1, 2)([])
     with pytest.raises(ValueError, match="truncate"):
         RNN(1, 2, truncate=0)
-    assert "recurrent" in RNN(1, 4).summary()
+    assert "recurrent" in RNN(1, 4).summary_table()

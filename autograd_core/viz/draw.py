@@ -35,15 +35,21 @@ COLOR_MODES = (None, "grad")
 # -- the graph object -------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def digraph_class() -> type:
+def digraph_class(who: str = "pictures") -> type:
     """``graphviz.Digraph`` extended to render with chainrule's renderer (system dot, or
     WebAssembly without one): ``.svg()``, ``.save_svg()``, ``.save_png()``, and inline
-    SVG in Jupyter. Every picture of chainrule (graphs, replays, network diagrams) is one."""
+    SVG in Jupyter. Every picture of chainrule (graphs, replays, network diagrams) is one.
+    Without the graphviz package, an ImportError names ``who`` needed it."""
     try:
-        import graphviz
+        import graphviz  # noqa: F401
     except ImportError:
-        raise ImportError("draw_graph needs the graphviz package: pip install 'chainrule[viz]'") from None
+        raise ImportError(f"{who} needs the graphviz package: pip install 'chainrule[viz]'") from None
+    return _graph_class()
+
+
+@lru_cache(maxsize=1)
+def _graph_class() -> type:
+    import graphviz
 
     class Graph(graphviz.Digraph):
         """A ``graphviz.Digraph`` that renders with chainrule's renderer (system dot, or
@@ -252,7 +258,7 @@ def draw_graph(
     fields = _check_args(root, rankdir, show, max_nodes, color_by)
     groups = _neurons(topological_order(root)) if collapse else {}
     shown, left_out = _nearest_first(root, groups, max_nodes)
-    dot = digraph_class()(format="svg", graph_attr={"rankdir": rankdir})
+    dot = digraph_class("draw_graph")(format="svg", graph_attr={"rankdir": rankdir})
     dot.attr("node", fontname="Helvetica", fontsize="11")
     drawing = _Drawing(dot, fields, groups, grads, None, highlight)
     if color_by == "grad":

@@ -80,7 +80,7 @@ class Table:
         ax.set_title(textwrap.fill(self.title, 70), fontsize=9)
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
-        finish(fig, path)
+        finish(ax, path)
         plt.close(fig)
         return Path(path)
 

@@ -40,14 +40,25 @@ class Callback:
 
 
 class StopOnDivergence(Callback):
-    """Stop (with a warning) as soon as the training loss is nan or inf."""
+    """Stop (with a warning) as soon as the training loss is nan or inf, or has grown
+    ``factor`` times (ten orders of magnitude) above the first epoch's: a run that far
+    off has diverged even while its numbers are still finite (dead relu units can hold
+    a loss of 1e280 steady)."""
+
+    def __init__(self, factor: float = 1e10) -> None:
+        self.factor = factor
+        self.first: float | None = None
 
     def on_epoch_end(self, run: TrainingRun, row: dict[str, Any]) -> None:
-        if not math.isfinite(row["loss"]):
+        loss = row["loss"]
+        if self.first is None and math.isfinite(loss):
+            self.first = loss
+        exploded = self.first is not None and abs(loss) > self.factor * max(abs(self.first), 1e-12)
+        if not math.isfinite(loss) or exploded:
             run.history.diverged = True
             run.stop = True
             warnings.warn(
-                f"training diverged at epoch {row['epoch']} (loss {row['loss']}); stopping", stacklevel=4
+                f"training diverged at epoch {row['epoch']} (loss {loss:.4g}); stopping", stacklevel=4
             )
 
 

@@ -12,22 +12,15 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
+from ..arraylike import to_list
+
 CLASSIFICATION = {"bce", "binary_cross_entropy", "cross_entropy", "hinge"}
 BINARY = {"bce", "binary_cross_entropy"}
 
 
 def plain(data: Any, what: str = "data") -> list[Any]:
-    """An array-like as a plain list (rows of a 2-D array as lists of floats)."""
-    if hasattr(data, "to_numpy"):  # pandas DataFrame / Series: the values, not the column names
-        data = data.to_numpy()
-    if hasattr(data, "tolist"):
-        out = data.tolist()
-        return out if isinstance(out, list) else [out]
-    if isinstance(data, (str, bytes)) or not hasattr(data, "__iter__"):
-        raise TypeError(
-            f"{what} must be a sequence of samples (a list or an array), got {type(data).__name__}"
-        )
-    return list(data)
+    """An array-like as a plain list (see ``nn.arraylike.to_list``)."""
+    return to_list(data, what)
 
 
 def n_outputs(model: Any) -> int | None:

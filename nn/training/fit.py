@@ -10,7 +10,6 @@ learning-rate schedules and gradient tracking are callbacks (``nn.training.callb
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from ..losses import Loss, get_loss
 from ..metrics import METRICS
 from ..optim import Adam, LRScheduler, Optimizer
+from ..rng import Seed, generator
 from .callbacks import Callback, EarlyStopping, GradientFlow, ProgressBar, SchedulerStep, StopOnDivergence
 from .checks import check_count, check_data, check_strength, class_weights, plain
 from .engines import Penalty, check_engine, make_engine
@@ -85,7 +85,7 @@ class TrainingRun:
         self.engine = make_engine(opts["engine"], model, self.loss_fn, loss_name, weight, penalty)
         self.engine_name = opts["engine"]
         self.batch_size = opts["batch_size"] or len(self.X)
-        self.shuffle, self.rng = opts["shuffle"], random.Random(opts["seed"])
+        self.shuffle, self.rng = opts["shuffle"], generator(opts["seed"])
         self.order = list(range(len(self.X)))
         self.callbacks: list[Callback] = list(opts["callbacks"])
         self.history = History()
@@ -168,7 +168,7 @@ def fit(
     early_stopping: int | None = None,
     metrics: Sequence[str | Metric] = (),
     progress: bool = True,
-    seed: int | None = 0,
+    seed: Seed = 0,
     l1: float = 0.0,
     l2: float = 0.0,
     scheduler: LRScheduler | None = None,

@@ -25,7 +25,7 @@ def draw_mlp(model: MLP, max_neurons: int = 10, show_weights: bool = True) -> An
         raise TypeError(f"draw_mlp needs an nn.MLP, got {type(model).__name__}")
     if not isinstance(max_neurons, int) or max_neurons < 2:
         raise ValueError(f"max_neurons must be an integer >= 2, got {max_neurons!r}")
-    Graph = digraph_class()
+    Graph = digraph_class("draw_mlp")
     g = Graph(
         format="svg", graph_attr={"rankdir": "LR", "splines": "line", "nodesep": "0.08", "ranksep": "1.4"}
     )

@@ -1,6 +1,8 @@
 """Plots (matplotlib): loss curves from a ``History``, a 2-D decision boundary, and the
 gradient flow (mean |grad| per layer over training) that makes vanishing gradients
-visible. Each returns the matplotlib ``Figure``; ``path=`` also saves it."""
+visible. As pandas' and seaborn's plots do, each draws into ``ax=`` (a new figure when
+not given), returns the matplotlib ``Axes``, and leaves the backend alone: in Jupyter
+the figure shows once, in a script it shows with ``plt.show()``; ``path=`` also saves it."""
 
 from __future__ import annotations
 
@@ -19,30 +21,34 @@ from ..training import History, predict
 def pyplot() -> Any:
     """``matplotlib.pyplot``, or an ImportError that names the extra to install."""
     try:
-        import matplotlib
-
-        if matplotlib.get_backend().lower() not in ("module://matplotlib_inline.backend_inline",):
-            matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
     except ImportError:
         raise ImportError("plots need matplotlib: pip install 'chainrule[viz]'") from None
     return plt
 
 
-def finish(fig: Any, path: str | Path | None) -> Any:
-    """Lay out ``fig``, save it to ``path`` when given, and return it."""
+def new_axes(ax: Any, figsize: tuple[float, float]) -> Any:
+    """``ax`` itself, or the axes of a new pyplot figure of ``figsize`` inches."""
+    if ax is not None:
+        return ax
+    _, ax = pyplot().subplots(figsize=figsize)
+    return ax
+
+
+def finish(ax: Any, path: str | Path | None) -> Any:
+    """Lay out the figure of ``ax``, save it to ``path`` when given, and return ``ax``."""
+    fig = ax.figure
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=110)
-    return fig
+    return ax
 
 
-def plot_history(history: History, path: str | Path | None = None, log: bool = False) -> Any:
+def plot_history(history: History, path: str | Path | None = None, log: bool = False, ax: Any = None) -> Any:
     """Training (and validation) loss per epoch; ``log`` for a log-scale y axis."""
     if not isinstance(history, History) or not len(history):
         raise ValueError("plot_history needs a History with at least one epoch")
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ax = new_axes(ax, (6, 3.6))
     ax.plot(history["epoch"], history["loss"], label="training loss")
     if "val_loss" in history.columns:
         ax.plot(history["epoch"], history["val_loss"], label="validation loss")
@@ -54,7 +60,7 @@ def plot_history(history: History, path: str | Path | None = None, log: bool = F
         ax.set_yscale("log")
     ax.legend()
     ax.grid(alpha=0.3)
-    return finish(fig, path)
+    return finish(ax, path)
 
 
 def plot_decision_boundary(
@@ -63,12 +69,12 @@ def plot_decision_boundary(
     y: Sequence[int],
     path: str | Path | None = None,
     steps: int = 60,
+    ax: Any = None,
 ) -> Any:
     """The classes ``model`` predicts over the plane, with the data on top (2-D inputs)."""
     pts = np.asarray(X, dtype=float)
     if pts.ndim != 2 or pts.shape[1] != 2:
         raise ValueError(f"a decision boundary needs 2-D inputs, got shape {pts.shape}")
-    plt = pyplot()
     pad = 0.25 * (pts.max(axis=0) - pts.min(axis=0)) + 1e-9
     lo, hi = pts.min(axis=0) - pad, pts.max(axis=0) + pad
     xs, ys = np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps)
@@ -82,23 +88,22 @@ def plot_decision_boundary(
     else:
         z = np.array(outs, dtype=float)
         z = (z > (0.5 if getattr(model, "output_activation", None) == "sigmoid" else 0.0)).astype(float)
-    fig, ax = plt.subplots(figsize=(5, 4.2))
+    ax = new_axes(ax, (5, 4.2))
     ax.contourf(xs, ys, z.reshape(steps, steps), alpha=0.35, cmap="coolwarm", levels=len(set(y)) + 1)
     ax.scatter(pts[:, 0], pts[:, 1], c=list(y), cmap="coolwarm", edgecolors="k", s=18)
     ax.set_title("decision boundary")
-    return finish(fig, path)
+    return finish(ax, path)
 
 
-def plot_gradient_flow(history: History, path: str | Path | None = None) -> Any:
+def plot_gradient_flow(history: History, path: str | Path | None = None, ax: Any = None) -> Any:
     """Mean |grad| of each layer's weights per epoch, on a log scale (needs
     ``fit(..., track_gradients=True)``). Layers whose curve sits decades below the
     others learn that much more slowly: the vanishing-gradient problem."""
     flow = history.grad_flow
     if not flow:
         raise ValueError("no gradient records: train with fit(..., track_gradients=True)")
-    plt = pyplot()
     arr = np.asarray(flow, dtype=float)
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ax = new_axes(ax, (6, 3.6))
     for k in range(arr.shape[1]):
         ax.plot(range(1, len(arr) + 1), arr[:, k], label=f"layer {k + 1}")
     ax.set_yscale("log")
@@ -106,4 +111,4 @@ def plot_gradient_flow(history: History, path: str | Path | None = None) -> Any:
     ax.set_ylabel("mean |grad| of weights")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
-    return finish(fig, path)
+    return finish(ax, path)
