@@ -103,6 +103,11 @@ def gradcheck(
     entry satisfies ``|analytic - numeric| <= atol + rtol * |numeric|``; otherwise raises
     ``GradcheckError`` reporting the worst entry (as ``torch.autograd.gradcheck``).
     """
+    for name, v in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+            raise ValueError(f"gradcheck's {name} must be a finite number >= 0, got {v!r:.40}")
+    if eps == 0:
+        raise ValueError("gradcheck's eps must be > 0: central differences divide by it")
     xs = [_as_float(x, "a gradcheck input") for x in inputs]
     leaves = [Value(x) for x in xs]
     out = f(*leaves)

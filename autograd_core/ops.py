@@ -133,6 +133,16 @@ class FLOAT:
         """The plain number behind ``x`` (itself, for floats)."""
         return x
 
+    isnan = staticmethod(math.isnan)
+
+
+def _value_pow(x: Any, p: Any) -> Any:
+    # 0 to a negative power is inf in the eager engine (IEEE); the op itself refuses it
+    # as a domain error, so it is spelled (1/0) ** -p here: inf, as eager says.
+    if isinstance(p, (int, float)) and p < 0 and getattr(x, "data", x) == 0:
+        return x.reciprocal() ** -p
+    return x**p
+
 
 class VALUE:
     """Elementary functions on ``Value`` objects: used to record a backward pass."""
@@ -145,14 +155,15 @@ class VALUE:
     cos = staticmethod(lambda x: x.cos())
     sigmoid = staticmethod(lambda x: x.sigmoid())
     softplus = staticmethod(lambda x: x.softplus())
-    pow = staticmethod(lambda x, p: x**p)
-    inv = staticmethod(lambda x: 1.0 / x)
+    pow = staticmethod(_value_pow)
+    inv = staticmethod(lambda x: x.reciprocal() if hasattr(x, "reciprocal") else _inv(x))
     where = staticmethod(FLOAT.where)
     # Kinks are decided on the data: the derivative of a step is 0, so a branch taken on
     # the data is exactly right for second derivatives too.
     positive = staticmethod(lambda x: x.data > 0.0)
     negative = staticmethod(lambda x: x.data < 0.0)
     data = staticmethod(lambda x: x.data if hasattr(x, "data") else x)
+    isnan = staticmethod(lambda x: math.isnan(x.data if hasattr(x, "data") else x))
 
 
 def _np_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -177,6 +188,7 @@ class ARRAY:
     positive = staticmethod(lambda x: np.greater(x, 0.0))
     negative = staticmethod(lambda x: np.less(x, 0.0))
     data = staticmethod(lambda x: x)
+    isnan = staticmethod(np.isnan)
 
 
 # ---------------------------------------------------------------------------------------
@@ -231,14 +243,23 @@ SQRT = Op("sqrt", _sqrt_rule, lambda x: None if x >= 0.0 else f"sqrt needs x >= 
 TANH = Op("tanh", _tanh_rule, activation=True)
 SIGMOID = Op("sigmoid", _sigmoid_rule, activation=True)
 SOFTPLUS = Op("softplus", lambda m, x: (m.softplus(x), (m.sigmoid(x),)), activation=True)
-SIN = Op("sin", lambda m, x: (m.sin(x), (m.cos(x),)))
-COS = Op("cos", lambda m, x: (m.cos(x), (-m.sin(x),)))
+
+
+def _not_infinite(name: str) -> Callable[[float], str | None]:
+    return lambda x: None if not math.isinf(x) else f"{name} needs a finite x, got x = {x!r}"
+
+
+SIN = Op("sin", lambda m, x: (m.sin(x), (m.cos(x),)), _not_infinite("sin"))
+COS = Op("cos", lambda m, x: (m.cos(x), (-m.sin(x),)), _not_infinite("cos"))
+# 1/x with IEEE's answer at 0 (inf), not an error: the slope of sqrt at 0, recorded as a
+# Value by create_graph, is +inf as it is in the eager engine.
+INV = Op("inv", lambda m, x: (m.inv(x), (-m.inv(x) * m.inv(x),)))
 
 
 # Kinks follow PyTorch: relu'(0) = 0, |x|'(0) = 0, leaky_relu'(0) = alpha.
 def _relu_rule(m: Any, x: Any) -> tuple[Any, tuple[Any, ...]]:
-    up = m.positive(x)
-    return m.where(up, x, 0.0), (m.where(up, 1.0, 0.0),)
+    # "0 where x < 0, else x" rather than "x where x > 0, else 0", so NaN stays NaN.
+    return m.where(m.negative(x), 0.0, x), (m.where(m.positive(x), 1.0, 0.0),)
 
 
 def _abs_rule(m: Any, x: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -255,8 +276,8 @@ def leaky_relu_op(alpha: float) -> Op:
     """The leaky relu op for one slope ``alpha`` (cached: one Op object per slope)."""
 
     def rule(m: Any, x: Any) -> tuple[Any, tuple[Any, ...]]:
-        up = m.positive(x)
-        return m.where(up, x, alpha * x), (m.where(up, 1.0, alpha),)
+        # alpha*x where x < 0, else x: NaN stays NaN (as in relu)
+        return m.where(m.negative(x), alpha * x, x), (m.where(m.positive(x), 1.0, alpha),)
 
     return Op("leaky_relu", rule, display=f"leaky_relu({alpha:g})", activation=True)
 
@@ -298,16 +319,19 @@ POW = Op("**", _pow_rule, _positive_base)
 
 
 def _max_rule(m: Any, a: Any, b: Any) -> tuple[Any, tuple[Any, ...]]:
-    # At a tie the gradient is split evenly, as torch.maximum does.
+    # At a tie the gradient is split evenly, as torch.maximum does; a NaN on either side
+    # wins (NaN in, NaN out), from whichever side it came.
     da, db = m.data(a), m.data(b)
     wa = m.where(da > db, 1.0, m.where(da < db, 0.0, 0.5))
-    return m.where(da >= db, a, b), (wa, 1.0 - wa)
+    pick_a = m.where(m.isnan(da), True, m.where(m.isnan(db), False, da >= db))
+    return m.where(pick_a, a, b), (wa, 1.0 - wa)
 
 
 def _min_rule(m: Any, a: Any, b: Any) -> tuple[Any, tuple[Any, ...]]:
     da, db = m.data(a), m.data(b)
     wa = m.where(da < db, 1.0, m.where(da > db, 0.0, 0.5))
-    return m.where(da <= db, a, b), (wa, 1.0 - wa)
+    pick_a = m.where(m.isnan(da), True, m.where(m.isnan(db), False, da <= db))
+    return m.where(pick_a, a, b), (wa, 1.0 - wa)
 
 
 MAX = Op("max", _max_rule)
@@ -340,7 +364,7 @@ IDENTITY = Op("id", lambda m, x: (x, (1.0,)))
 TABLE: dict[str, Op] = {
     op.display: op
     for op in (
-        *(ADD, SUB, MUL, DIV, NEG, EXP, LOG, SQRT, TANH, SIGMOID, SOFTPLUS, SIN, COS),
+        *(ADD, SUB, MUL, DIV, NEG, EXP, LOG, SQRT, TANH, SIGMOID, SOFTPLUS, SIN, COS, INV),
         *(RELU, ABS, MAX, MIN, SUM, DOT, IDENTITY),
     )
 }

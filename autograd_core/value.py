@@ -235,6 +235,10 @@ class Value(Node):
         """log(1 + e**x), computed without overflow for any x."""
         return _unary(ops.SOFTPLUS, self)
 
+    def reciprocal(self) -> Value:
+        """1/x as one node; at 0 it is inf (IEEE), where ``1 / x`` raises DomainError."""
+        return _unary(ops.INV, self)
+
     def sin(self) -> Value:
         """Sine."""
         return _unary(ops.SIN, self)
@@ -262,7 +266,11 @@ class Value(Node):
         Gradients *accumulate*: a value used twice sums both paths, and calling
         backward again adds to what is there (call ``zero_grad`` between steps), as in
         PyTorch. With ``create_graph=True`` the backward pass is itself recorded, so
-        each ``.grad`` is a ``Value`` that can be differentiated again.
+        each ``.grad`` is a ``Value`` that can be differentiated again. That gradient's
+        graph refers back to the value that holds it: the one place chainrule makes a
+        reference cycle (as PyTorch's ``backward(create_graph=True)`` does, and warns);
+        the cyclic garbage collector frees it. ``gradients(y, xs, create_graph=True)``
+        returns the gradients instead of storing them, and makes no cycle.
         """
         backward(self, grad, create_graph)
 

@@ -214,3 +214,21 @@ def test_schedules_match_torch() -> None:
             ts.step()
             os_.step()
             assert oopt.lr == pytest.approx(topt.param_groups[0]["lr"], rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda ps: optim.SGD(ps, lr=True), "learning rate"),
+        (lambda ps: optim.SGD(ps, lr=0.1, momentum=float("nan")), "momentum"),
+        (lambda ps: optim.SGD(ps, lr=0.1, momentum=-1), "momentum"),
+        (lambda ps: optim.SGD(ps, lr=0.1, weight_decay=float("nan")), "weight_decay"),
+        (lambda ps: optim.Adam(ps, betas=(1.0, 0.999)), r"betas\[0\]"),
+        (lambda ps: optim.Adam(ps, betas=(0.9,)), "pair"),
+        (lambda ps: optim.RMSprop(ps, alpha=1.5), "alpha"),
+        (lambda ps: optim.Rprop(ps, etas=(2.0, 1.2)), r"etas\[0\]"),
+    ],
+)
+def test_hyperparameters_out_of_range_are_refused(make, words) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match=words):
+        make([Value(1.0)])

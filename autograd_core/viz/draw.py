@@ -26,7 +26,7 @@ from typing import Any
 from ..backward import topological_order
 from ..value import Value
 from .colors import GradColors, fmt
-from .render import render_png, render_svg
+from .render import check_size, render_png, render_svg
 
 SHOW_FIELDS = ("data", "grad")
 COLOR_MODES = (None, "grad")
@@ -57,6 +57,7 @@ def _graph_class() -> type:
 
         def svg(self) -> str:
             """The picture as SVG text."""
+            check_size(getattr(self, "visible_count", 0))
             return render_svg(self.source)
 
         def _repr_svg_(self) -> str:
@@ -73,6 +74,7 @@ def _graph_class() -> type:
 
         def save_png(self, path: str | Path) -> Path:
             """Write a PNG (needs the system ``dot``; the WebAssembly build has SVG only)."""
+            check_size(getattr(self, "visible_count", 0))
             p = Path(path)
             p.write_bytes(render_png(self.source))
             return p

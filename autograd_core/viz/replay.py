@@ -202,8 +202,7 @@ class Replay:
         captions = [self.caption(k) for k in range(len(self.steps) + 1)]
         page = _PAGE.format(
             title=html.escape(f"backward pass of {self.names[id(self.root)]}"),
-            frames=json.dumps(frames).replace("</", "<\\/"),
-            captions=json.dumps(captions).replace("</", "<\\/"),
+            data=embed_json({"frames": frames, "captions": captions}),
             table=self.html_table(0),
             last=len(self.steps),
             interval=int(interval_ms),
@@ -211,6 +210,14 @@ class Replay:
         p = Path(path)
         p.write_text(page, encoding="utf-8")
         return p
+
+
+def embed_json(value: Any) -> str:
+    """``value`` as JSON that is safe inside an HTML ``<script>`` element: ``<``, ``>``
+    and ``&`` are written as ``\\u003c`` ... (still the same JSON), so no label can
+    close the element or open a comment that changes the page's structure."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def explain(root: Value, grad: float = 1.0) -> Replay:
@@ -244,9 +251,11 @@ _PAGE = """<!DOCTYPE html>
 </div>
 <div id="caption"></div>
 <div id="main"><div id="picture"></div><div id="side">{table}</div></div>
+<script type="application/json" id="replay-data">{data}</script>
 <script>
-const frames = {frames};
-const captions = {captions};
+const data = JSON.parse(document.getElementById("replay-data").textContent);
+const frames = data.frames;
+const captions = data.captions;
 const last = {last};
 let step = 0, timer = null;
 const slider = document.getElementById("slider");

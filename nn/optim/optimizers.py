@@ -15,6 +15,18 @@ from autograd_core import Value, no_grad
 Closure = Callable[[], Any]
 
 
+def hyper(name: str, value: Any, lo: float = 0.0, hi: float = math.inf, hi_open: bool = False) -> float:
+    """A hyperparameter checked into its range: a real number (not a bool, not nan) with
+    ``lo <= value <= hi`` (``< hi`` when ``hi_open``); else a ValueError naming it."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+    if ok:
+        ok = lo <= value < hi if hi_open else lo <= value <= hi
+    if not ok:
+        right = ")" if hi_open else "]"
+        raise ValueError(f"{name} must be a number in [{lo:g}, {hi:g}{right}, got {value!r:.40}")
+    return float(value)
+
+
 def _grad(p: Value) -> float:
     g = p.grad
     return g.data if isinstance(g, Value) else float(g)
@@ -33,7 +45,7 @@ class Optimizer:
         for p in self.params:
             if not isinstance(p, Value):
                 raise TypeError(f"{type(self).__name__} needs Values as parameters, got {type(p).__name__}")
-        if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
+        if isinstance(lr, bool) or not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
             raise ValueError(f"learning rate must be a positive number, got {lr!r}")
         self.lr = float(lr)
 
@@ -73,10 +85,14 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
+        momentum, dampening = (
+            hyper("momentum", momentum, 0.0, 1.0, True),
+            hyper("dampening", dampening, 0.0, 1.0),
+        )
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
-        self.momentum, self.dampening, self.nesterov = momentum, dampening, nesterov
-        self.weight_decay = weight_decay
+        self.momentum, self.dampening, self.nesterov = momentum, dampening, bool(nesterov)
+        self.weight_decay = hyper("weight_decay", weight_decay)
         self.buffers: list[float | None] = [None] * len(self.params)
 
     def step(self, closure: Closure | None = None) -> Any:
@@ -114,7 +130,9 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        self.alpha, self.eps, self.momentum, self.weight_decay = alpha, eps, momentum, weight_decay
+        self.alpha, self.eps = hyper("alpha", alpha, 0.0, 1.0, True), hyper("eps", eps)
+        self.momentum = hyper("momentum", momentum, 0.0, 1.0, True)
+        self.weight_decay = hyper("weight_decay", weight_decay)
         self.square_avg = [0.0] * len(self.params)
         self.buffers = [0.0] * len(self.params)
 
@@ -154,8 +172,11 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        self.beta1, self.beta2 = betas
-        self.eps, self.weight_decay = eps, weight_decay
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r:.40}")
+        self.beta1 = hyper("betas[0]", betas[0], 0.0, 1.0, True)
+        self.beta2 = hyper("betas[1]", betas[1], 0.0, 1.0, True)
+        self.eps, self.weight_decay = hyper("eps", eps), hyper("weight_decay", weight_decay)
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
         self.t = 0
@@ -216,8 +237,12 @@ class Rprop(Optimizer):
         step_sizes: tuple[float, float] = (1e-6, 50.0),
     ) -> None:
         super().__init__(params, lr)
-        self.eta_minus, self.eta_plus = etas
-        self.step_min, self.step_max = step_sizes
+        self.eta_minus = hyper("etas[0]", etas[0], 0.0, 1.0, True)
+        self.eta_plus = hyper("etas[1]", etas[1], 1.0)
+        self.step_min, self.step_max = (
+            hyper("step_sizes[0]", step_sizes[0]),
+            hyper("step_sizes[1]", step_sizes[1]),
+        )
         self.steps = [self.lr] * len(self.params)
         self.prev = [0.0] * len(self.params)
 
