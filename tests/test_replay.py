@@ -3,6 +3,8 @@ in headless Chromium when one is installed)."""
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -55,7 +57,8 @@ def test_text_and_html_tables() -> None:
     rows = table.findall(".//tbody/tr")
     assert len(rows) == 4 and rows[2].get("class") == "current"
     assert [td.text for td in rows[2]][:4] == ["3", "c", "*", "a"]
-    assert r._repr_html_().startswith("<table")
+    player = r._repr_html_()  # in Jupyter: the player itself, inline
+    assert player.startswith("<iframe srcdoc=") and "chainrule-steps" in player and "&lt;svg" in player
 
 
 def test_frames_show_partial_gradients_and_highlight_the_step() -> None:
@@ -66,7 +69,9 @@ def test_frames_show_partial_gradients_and_highlight_the_step() -> None:
     assert "grad -2.0000" in words  # a after step 3: 1 (from d) - 3 (from c)
     assert "grad 0.0000" in words  # b has not been reached yet
     assert any(w and w.startswith("step 3: grad[a]") for w in words)
-    assert "#d62728" in svg  # the outlined node and edge
+    from autograd_core.viz.draw import HIGHLIGHT
+
+    assert HIGHLIGHT in svg and "#d62728" not in svg  # outlined dark, never red beside orange
     with pytest.raises(ValueError, match=r"0\.\.4"):
         r.frame(5)
 
@@ -79,7 +84,7 @@ def test_explain_rejects_non_values() -> None:
 def test_save_html_is_one_self_contained_page(tmp_path: Path) -> None:
     _, _, d = example()
     page = explain(d).save_html(tmp_path / "replay.html").read_text()
-    assert page.count("<svg") == 0 or "frames" in page
+    assert page.count("<svg") == 1  # the picture is drawn once; each step is a few numbers
     assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
     assert page.count("step-") >= 4 and "play" in page and 'type="range"' in page
 
@@ -123,6 +128,28 @@ def test_page_steps_in_headless_chromium(tmp_path: Path) -> None:
     assert 'data-step="4"' in dom and '<tr id="step-4" class="current">' in dom
 
 
+def test_page_highlights_the_step_and_adds_up_contributions_in_chromium(tmp_path: Path) -> None:
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("no Chromium installed (Debian: apt-get install chromium)")
+    r = explain(_network())
+    path = r.save_html(tmp_path / "net.html")
+    dom = _dump_dom(browser, path.as_uri() + "#step=3&pick=b1", tmp_path / "p3")
+    step = r.steps[2]
+    # the value and the op of step 3 carry the highlight class; the text of the step is shown
+    for name in (step.node_name, step.input_name):
+        assert re.search(
+            r'<g id="node\d+" class="node current">\s*<title>' + re.escape(html.escape(name)), dom
+        ), name
+    assert f"grad[{step.input_name}]" in dom
+    dom = _dump_dom(browser, path.as_uri() + f"#step={len(r)}&pick=b1", tmp_path / "p4")
+    parts, total = r.contributions(next(n for n in r.order if n.label == "b1"))
+    assert len(parts) == 2
+    for consumer, contribution in parts:
+        assert f"from {consumer}" in dom and r.number(contribution) in dom
+    assert "adds up one contribution per consumer" in dom and f"= {r.number(total)}" in dom
+
+
 def test_widget_slider_moves_through_the_frames() -> None:
     pytest.importorskip("ipywidgets")
     _, _, d = example()
@@ -140,8 +167,9 @@ def test_the_caption_and_table_state_the_real_seed() -> None:
     x = Value(2.0, label="x")
     y = (x * 3.0).tanh()
     r = explain(y, grad=2.0)
-    assert "= 2.0000" in r.caption(0) and "= 1" not in r.caption(0)
-    assert "seed: " in r.table() and "= 2.0000" in r.table().splitlines()[0]
+    two = r.number(2.0)
+    assert r.caption(0).endswith(f"= {two}") and "= 1" not in r.caption(0)
+    assert r.table().splitlines()[0].endswith(f"= {two}")
     assert r.gradient(x) == 2.0 * 3.0 * (1 - y.data**2)
 
 
@@ -155,3 +183,57 @@ def test_frames_are_rebuilt_from_the_steps_not_stored() -> None:
     last = r.grads_after(len(r))
     assert last == r.grads
     assert r.grads_after(0)[id(y)] == 1.0 and r.grads_after(0)[id(x)] == 0.0
+
+
+def _network() -> Value:
+    """The 2-2-1 sigmoid network of notebook 02, with an MSE error."""
+    x1, x2 = Value(0.05, label="x1"), Value(0.10, label="x2")
+    w = [Value(v, label=f"w{i + 1}") for i, v in enumerate([0.15, 0.20, 0.25, 0.30, 0.40, 0.45])]
+    b1, b2 = Value(0.35, label="b1"), Value(0.60, label="b2")
+    h1 = (w[0] * x1 + w[1] * x2 + b1).sigmoid()
+    h2 = (w[2] * x1 + w[3] * x2 + b1).sigmoid()
+    o = (w[4] * h1 + w[5] * h2 + b2).sigmoid()
+    h1.label, h2.label, o.label = "h1", "h2", "o"
+    loss = (o - Value(0.01, label="target")) ** 2 * 0.5
+    loss.label = "L"
+    return loss
+
+
+def test_forward_steps_come_first_and_name_every_value() -> None:
+    r = explain(_network(), forward=True)
+    assert len(r.forward_steps) == sum(1 for n in r.order if not n.is_leaf)
+    assert len(r) == len(r.forward_steps) + len(r.steps)
+    first = r.forward_steps[0]
+    inputs = ", ".join(first.input_names)
+    assert (
+        r.caption(1)
+        == f"step 1 (forward): {first.node_name} = {first.op}({inputs}) = {r.number(first.value)}"
+    )
+    assert all(r.grads_after(k)[id(r.root)] == 0.0 for k in range(len(r.forward_steps)))
+    assert r.grads_after(len(r.forward_steps))[id(r.root)] == 1.0
+    assert "step" in r.caption(len(r.forward_steps) + 1) and "+=" in r.caption(len(r.forward_steps) + 1)
+    assert len(explain(_network())) == len(r.steps)  # backward only by default
+
+
+def test_names_in_the_picture_match_the_table_and_captions() -> None:
+    r = explain(_network())
+    words = {t.text for t in ET.fromstring(r.frame(5).svg()).iter("{http://www.w3.org/2000/svg}text")}
+    for row in r.rows()[1:]:
+        assert row[1] in words and row[3] in words, row  # node and input of every step are drawn
+    assert not any(name.startswith("v") and name[1:].isdigit() for name in r.names.values())
+
+
+def test_contributions_add_up_to_the_gradient_where_a_value_has_several_consumers() -> None:
+    loss = _network()
+    r = explain(loss)
+    b1 = next(n for n in r.order if n.label == "b1")
+    parts, total = r.contributions(b1)
+    assert len(parts) == 2  # b1 feeds both hidden neurons
+    assert total == pytest.approx(sum(c for _, c in parts)) and total == pytest.approx(r.gradient(b1))
+    (g,) = gradients(loss, [b1])
+    assert total == pytest.approx(g, rel=1e-12)
+
+
+def test_the_network_page_is_small(tmp_path: Path) -> None:
+    page = explain(_network(), forward=True).save_html(tmp_path / "net.html")
+    assert page.stat().st_size < 300_000, page.stat().st_size

@@ -23,17 +23,46 @@ def fmt(x: Any) -> str:
     return f"{x:.3e}"
 
 
+class NumberFormat:
+    """One way to print every number of a picture: 4 decimals when every nonzero number
+    shown lies between 0.001 and 100,000 in size, else scientific notation for all of
+    them (``-5.363e-4``), so ``6.684e-4`` never stands beside ``0.0013``."""
+
+    def __init__(self, values: Iterable[Any]) -> None:
+        sizes = [abs(getattr(v, "data", v)) for v in values]
+        self.scientific = any(x and math.isfinite(x) and not 1e-3 <= x < 1e5 for x in sizes)
+
+    def __call__(self, x: Any) -> str:
+        x = getattr(x, "data", x)
+        if not math.isfinite(x):
+            return str(x)
+        if not self.scientific:
+            return f"{x:.4f}"
+        mantissa, exponent = f"{x:.3e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+
+
 def hex_color(hue: float, lightness: float, saturation: float = 0.85) -> str:
     """An HLS colour as ``#rrggbb`` (hue, lightness and saturation in [0, 1])."""
     r, g, b = colorsys.hls_to_rgb(hue, lightness, saturation)
     return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 
+FIXED_LO, FIXED_HI = -8, 2  # the fixed scale: |grad| from 1e-8 (palest) to 1e2 (deepest)
+
+
 class GradColors:
     """Maps a gradient to a fill colour: hue by sign, lightness by log10 |g| between
-    ``lo`` and ``hi`` decades (lighter = smaller). Zero is white, nan/inf magenta."""
+    ``lo`` and ``hi`` decades (lighter = smaller). Zero is white, nan/inf magenta.
 
-    def __init__(self, grads: Iterable[float], decades: int = 8) -> None:
+    By default the scale is fixed (1e-8 to 1e2), so one colour means one gradient on
+    every slide; ``GradColors(grads)`` (``color_scale="relative"`` in ``draw_graph``)
+    fits the scale to the gradients of one picture instead."""
+
+    def __init__(self, grads: Iterable[float] | None = None, decades: int = 8) -> None:
+        if grads is None:
+            self.lo, self.hi = FIXED_LO, FIXED_HI
+            return
         mags = [abs(g) for g in grads if g and math.isfinite(g)]
         if mags:
             self.hi = math.ceil(math.log10(max(mags)))

@@ -17,15 +17,20 @@ without one, by Graphviz compiled to WebAssembly (see ``autograd_core.render``).
 
 from __future__ import annotations
 
+import html
+import itertools
+import math
 from collections import deque
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..backward import topological_order
 from ..value import Value
-from .colors import GradColors, fmt
+from .colors import GradColors, NumberFormat
+from .names import value_names
 from .render import check_size, render_png, render_svg
 
 SHOW_FIELDS = ("data", "grad")
@@ -119,6 +124,31 @@ def _neurons(order: list[Value]) -> dict[int, Group]:
     return groups
 
 
+@dataclass(frozen=True)
+class Theme:
+    """How a picture is dressed: font sizes (points), line widths, and how many levels
+    of the graph stand in one row before a long chain wraps (``None``: never)."""
+
+    name: str
+    font: int
+    op_font: int
+    legend_font: int
+    edge_width: float
+    highlight_width: float
+    levels_per_row: int | None
+
+
+THEMES = {
+    # Today's notebook look: small type, the whole graph in one row.
+    "default": Theme("default", 11, 10, 9, 1.0, 3.0, None),
+    # For a lecture hall: every font >= 20 pt, thick lines, long chains wrapped into rows
+    # so that the picture is slide-shaped (16:9) rather than a ribbon.
+    "projector": Theme("projector", 22, 20, 20, 2.5, 5.0, 0),
+}
+HIGHLIGHT = "#111111"  # the current step: a thick near-black outline, told apart by anyone
+COLOR_SCALES = ("fixed", "relative")
+
+
 def _check_args(root: Any, rankdir: str, show: Any, max_nodes: Any, color_by: Any) -> set[str]:
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
@@ -136,6 +166,14 @@ def _check_args(root: Any, rankdir: str, show: Any, max_nodes: Any, color_by: An
     if color_by not in COLOR_MODES:
         raise ValueError(f"unknown colour mode {color_by!r}; choose None or 'grad'")
     return fields
+
+
+def _theme(theme: Any) -> Theme:
+    if isinstance(theme, Theme):
+        return theme
+    if theme not in THEMES:
+        raise ValueError(f"unknown theme {theme!r}; choose one of {sorted(THEMES)}")
+    return THEMES[theme]
 
 
 def _nearest_first(root: Value, groups: dict[int, Group], max_nodes: int | None) -> tuple[list[Value], int]:
@@ -156,21 +194,41 @@ def _nearest_first(root: Value, groups: dict[int, Group], max_nodes: int | None)
     return shown, 0
 
 
-class _Drawing:
-    """The state of one picture being drawn: which values, which fields, which colours."""
+def _rows(shown: list[Value], groups: dict[int, Group], levels_per_row: int) -> dict[int, int]:
+    """For wrapping: each drawn value's row. A value's level is 1 + its deepest drawn
+    input's (a constant sits just before its first consumer); rows hold
+    ``levels_per_row`` levels, or (0) as many as make the picture about 16:9."""
+    ids = {id(n) for n in shown}
+    level: dict[int, int] = {}
+    for n in sorted(shown, key=lambda v: v.stamp):
+        inputs = [p for p in _group_inputs(n, groups.get(id(n))) if id(p) in ids]
+        level[id(n)] = 1 + max((level[id(p)] for p in inputs), default=-1)
+    consumers: dict[int, list[int]] = {}
+    for n in shown:
+        for p in _group_inputs(n, groups.get(id(n))):
+            consumers.setdefault(id(p), []).append(level[id(n)])
+    for n in shown:
+        if n.is_leaf and id(n) in consumers:
+            level[id(n)] = max(0, min(consumers[id(n)]) - 1)
+    depth = max(level.values()) + 1
+    per_row = levels_per_row
+    if per_row == 0:  # widest level ~ rows of boxes per band; aim for a 16:9 slide
+        width = max(sum(1 for v in level.values() if v == k) for k in range(depth))
+        per_row = max(3, round(math.sqrt(1.8 * depth * width * 0.45)))
+    return {k: v // per_row for k, v in level.items()}
 
-    def __init__(
-        self,
-        dot: Any,
-        fields: set[str],
-        groups: dict[int, Group],
-        grads: Mapping[int, float] | None,
-        colors: GradColors | None,
-        highlight: Iterable[Value],
-    ) -> None:
-        self.dot, self.fields, self.groups = dot, fields, groups
-        self.grads, self.colors = grads, colors
-        self.marked = {id(v) for v in highlight}
+
+class _Drawing:
+    """The state of one picture being drawn: names, fields, colours, theme, rows."""
+
+    def __init__(self, dot: Any, fields: set[str], groups: dict[int, Group], theme: Theme) -> None:
+        self.dot, self.fields, self.groups, self.theme = dot, fields, groups, theme
+        self.grads: Mapping[int, float] | None = None
+        self.colors: GradColors | None = None
+        self.names: dict[int, str] = {}
+        self.marked: set[int] = set()
+        self.rows: dict[int, int] = {}
+        self.number = NumberFormat(())
 
     def grad_of(self, n: Value) -> float:
         """The gradient drawn for ``n`` (from ``grads`` when given, else ``.grad``)."""
@@ -178,25 +236,29 @@ class _Drawing:
         return g.data if isinstance(g, Value) else float(g)
 
     def value_box(self, n: Value) -> None:
-        """The record box of one value: label, data, grad; filled and outlined."""
-        parts = []
+        """The record box of one value: name, data, grad; filled and outlined."""
+        name = self.names[id(n)]
+        parts = [f"<B>{html.escape(name)}</B>"]
         group = self.groups.get(id(n))
-        if n.label:
-            parts.append(_esc(n.label))
         if group is not None:
             act = n.op if n.op_entry.activation else "linear"
             weights = f"{group[2]} weight" + ("" if group[2] == 1 else "s")
-            parts.append(_esc(f"neuron {act}(w·x+b), {weights}"))
+            parts.append(html.escape(f"neuron {act}(w·x+b), {weights}"))
+        tip = [name, f"data {self.number(n.data)}"]
         if "data" in self.fields:
-            parts.append(f"data {fmt(n.data)}")
+            parts.append(f"data {self.number(n.data)}")
         if "grad" in self.fields:
-            parts.append(f"grad {fmt(self.grad_of(n))}")
-        attrs = {"shape": "record", "label": "{ " + " | ".join(parts or [" "]) + " }"}
-        if self.colors is not None:
-            attrs.update(style="filled", fillcolor=self.colors(self.grad_of(n)))
-        if id(n) in self.marked:
-            attrs.update(color="#d62728", penwidth="3")
-        self.dot.node(str(id(n)), **attrs)
+            parts.append(f"grad {self.number(self.grad_of(n))}")
+            tip.append(f"grad {self.number(self.grad_of(n))}")
+        fill = self.colors(self.grad_of(n)) if self.colors is not None else "#ffffff"
+        marked = id(n) in self.marked
+        border = f'BORDER="{self.theme.highlight_width:g}" COLOR="{HIGHLIGHT}"' if marked else 'BORDER="0"'
+        # An HTML-like table, not a graphviz "record": records break wrapped (flat) edges.
+        rows = "".join(f"<TR><TD>{p}</TD></TR>" for p in parts)
+        table = (
+            f'<TABLE {border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" BGCOLOR="{fill}">{rows}</TABLE>'
+        )
+        self.dot.node(name, label=f"<{table}>", shape="plain", tooltip=", ".join(tip))
 
     def op_node(self, n: Value, shown_ids: set[int]) -> None:
         """The op between ``n`` and its inputs, with an edge from each drawn input (a
@@ -205,36 +267,55 @@ class _Drawing:
         inputs = _group_inputs(n, group)
         if not inputs and group is None:
             return
-        op_id = f"{id(n)}_op"
-        op_attrs = {
-            "shape": "ellipse",
-            "label": _esc("neuron" if group else n.op_entry.display),
-            "fontsize": "10",
-        }
+        name = self.names[id(n)]
+        op_label = "neuron" if group else n.op_entry.display
+        op_id = f"{op_label} → {name}"
+        attrs = {"shape": "ellipse", "label": _esc(op_label), "fontsize": str(self.theme.op_font)}
+        attrs["margin"] = "0.04"
+        attrs["tooltip"] = f"{op_label}: makes {name} from " + ", ".join(
+            self.names.get(id(p), "?") for p in inputs
+        )
         if id(n) in self.marked:
-            op_attrs.update(color="#d62728", penwidth="2")
-        self.dot.node(op_id, **op_attrs)
-        self.dot.edge(op_id, str(id(n)))
+            attrs.update(color=HIGHLIGHT, penwidth=str(self.theme.highlight_width))
+        self.dot.node(op_id, **attrs)
+        self.dot.edge(op_id, name)
         cut = 0
         for p in inputs:
             if id(p) not in shown_ids:
                 cut += 1
                 continue
-            on_path = id(p) in self.marked and id(n) in self.marked
-            self.dot.edge(str(id(p)), op_id, **({"color": "#d62728", "penwidth": "2.5"} if on_path else {}))
+            edge: dict[str, str] = {}
+            if id(p) in self.marked and id(n) in self.marked:
+                edge.update(color=HIGHLIGHT, penwidth=str(self.theme.highlight_width))
+            if self.rows and self.rows.get(id(p), 0) != self.rows.get(id(n), 0):
+                # a wrapped chain: the next row starts again at the left
+                edge.update(constraint="false", style="dashed", color="#777777")
+            self.dot.edge(self.names[id(p)], op_id, **edge)
         if cut:
             self.dot.edge("left_out", op_id, style="dashed", color="#888888")
+
+    def stack_rows(self, shown: list[Value]) -> None:
+        """Keep wrapped rows in reading order, top to bottom: an invisible edge of
+        length 0 from the first value of each row to the first of the next."""
+        firsts: dict[int, Value] = {}
+        for n in sorted(shown, key=lambda v: v.stamp):
+            firsts.setdefault(self.rows.get(id(n), 0), n)
+        rows = sorted(firsts)
+        for upper, lower in itertools.pairwise(rows):
+            a, b = self.names[id(firsts[upper])], self.names[id(firsts[lower])]
+            self.dot.edge(a, b, style="invis", minlen="0", weight="10")
 
     def legend(self) -> None:
         """The colour scale as a column of swatches."""
         if self.colors is None:
             return
+        font = str(self.theme.legend_font)
         with self.dot.subgraph(name="cluster_legend") as legend:
-            legend.attr(label="gradient (sign: hue; size: log scale)", fontsize="10", style="dashed")
+            legend.attr(label="gradient: hue = sign, lightness = log10 |grad|", fontsize=font, style="dashed")
             previous = None
             for i, (text, colour) in enumerate(self.colors.legend()):
                 key = f"legend_{i}"
-                legend.node(key, label=text, shape="box", style="filled", fillcolor=colour, fontsize="9")
+                legend.node(key, label=text, shape="box", style="filled", fillcolor=colour, fontsize=font)
                 if previous:
                     legend.edge(previous, key, style="invis")
                 previous = key
@@ -250,34 +331,53 @@ def draw_graph(
     grads: Mapping[int, float] | None = None,
     highlight: Iterable[Value] = (),
     colors: GradColors | None = None,
+    theme: str | Theme = "default",
+    color_scale: str = "fixed",
+    names: Mapping[int, str] | None = None,
+    number_format: NumberFormat | None = None,
 ) -> Any:
     """The computation graph that produced ``root``, as a ``graphviz.Digraph``.
 
-    ``show`` picks the fields in each box ("data", "grad"); ``grads`` (node id ->
-    gradient) overrides ``.grad``, ``highlight`` outlines some values and ``colors`` fixes
-    the colour scale (the backward replay uses all three, so every frame shares one scale).
+    ``show`` picks the fields in each box ("data", "grad"). ``theme="projector"``: fonts
+    of 20 pt and more, thick lines, long chains wrapped into a slide-shaped picture.
+    ``color_by="grad"`` fills each value by its gradient on a fixed log scale (one colour,
+    one gradient, in every picture) or, with ``color_scale="relative"``, on a scale
+    fitted to this picture. Every value is named (see ``autograd_core.viz.names``).
+    ``grads`` (node id -> gradient) overrides ``.grad``, ``highlight`` outlines values,
+    ``colors``, ``names`` and ``number_format`` fix the scale, the names and the number
+    style (the backward replay passes all of them, so every frame agrees).
     """
     fields = _check_args(root, rankdir, show, max_nodes, color_by)
-    groups = _neurons(topological_order(root)) if collapse else {}
+    dressed = _theme(theme)
+    if color_scale not in COLOR_SCALES:
+        raise ValueError(f"color_scale must be one of {COLOR_SCALES}, got {color_scale!r}")
+    order = topological_order(root)
+    groups = _neurons(order) if collapse else {}
     shown, left_out = _nearest_first(root, groups, max_nodes)
     dot = digraph_class("draw_graph")(format="svg", graph_attr={"rankdir": rankdir})
-    dot.attr("node", fontname="Helvetica", fontsize="11")
-    drawing = _Drawing(dot, fields, groups, grads, None, highlight)
+    dot.attr("node", fontname="Helvetica", fontsize=str(dressed.font))
+    dot.attr("edge", penwidth=str(dressed.edge_width))
+    drawing = _Drawing(dot, fields, groups, dressed)
+    drawing.grads, drawing.names = grads, dict(names) if names is not None else value_names(order)
+    drawing.marked = {id(v) for v in highlight}
+    drawing.number = number_format or NumberFormat(
+        [n.data for n in shown] + [drawing.grad_of(n) for n in shown]
+    )
     if color_by == "grad":
-        drawing.colors = colors or GradColors(drawing.grad_of(n) for n in shown)
+        relative = (
+            GradColors(drawing.grad_of(n) for n in shown) if color_scale == "relative" else GradColors()
+        )
+        drawing.colors = colors or relative
+    if dressed.levels_per_row is not None and rankdir in ("LR", "RL"):
+        drawing.rows = _rows(shown, groups, dressed.levels_per_row)
     shown_ids = {id(n) for n in shown}
     for n in sorted(shown, key=lambda v: v.stamp):
         drawing.value_box(n)
         drawing.op_node(n, shown_ids)
+    drawing.stack_rows(shown)
     if left_out:
-        dot.node(
-            "left_out",
-            label=f"... {left_out} more values not shown (max_nodes={max_nodes})",
-            shape="note",
-            style="dashed",
-            color="#888888",
-            fontcolor="#555555",
-        )
+        note = f"... {left_out} more values not shown (max_nodes={max_nodes})"
+        dot.node("left_out", label=note, shape="note", style="dashed", color="#888888", fontcolor="#555555")
     drawing.legend()
     dot.visible_count = len(shown)
     dot.left_out = left_out

@@ -1,14 +1,19 @@
 """A backward pass you can step through: ``explain(root)``.
 
-Each step is one use of the chain rule at one edge of the graph:
+Each backward step is one use of the chain rule at one edge of the graph:
 
     contribution = local derivative (d node / d input) x upstream gradient (d root / d node)
 
-and the input's gradient so far grows by that contribution. ``explain`` records every
-step without touching any ``.grad``; print it for a text table, show it in Jupyter for an
-HTML table, draw ``frame(k)`` to see the graph at step k (the edge being used outlined,
-every gradient as it stands then), or ``save_html(path)`` for one self-contained page with
-play/pause, a slider and the table beside the picture (for slides and projectors).
+and the input's gradient so far grows by that contribution: where a value feeds several
+consumers, their contributions add up (the ``+=`` of the chain rule), and
+``contributions(v)`` lists them with their sum. ``explain(root, forward=True)`` first
+steps through the forward pass, one value computed from its inputs per step.
+
+``explain`` records the steps without touching any ``.grad``; print it for a text table;
+in Jupyter it shows as the step player (picture, play/pause, slider, table); draw
+``frame(k)`` to see the graph at step k, or ``save_html(path)`` for the same player as
+one self-contained page (for slides and projectors). Every value has the name the
+picture shows (``autograd_core.viz.names``).
 """
 
 from __future__ import annotations
@@ -16,13 +21,18 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..backward import chain_rule, topological_order
 from ..value import Value
-from .colors import GradColors, fmt
-from .draw import draw_graph
+from .colors import NEGATIVE_HUE, POSITIVE_HUE, GradColors, NumberFormat
+from .draw import HIGHLIGHT, THEMES, draw_graph
+from .names import value_names
+
+#: The most steps a page holds: one graph, and a list of numbers per step.
+MAX_PAGE_STEPS = 20_000
 
 
 @dataclass(frozen=True)
@@ -41,51 +51,65 @@ class Step:
     input_grad: float  # the input's gradient after this step
 
 
-class Replay:
-    """The recorded backward pass of ``root`` (see ``explain``)."""
+@dataclass(frozen=True)
+class ForwardStep:
+    """One forward step: ``node = op(inputs)``, its value computed."""
 
-    def __init__(self, root: Value, grad: float = 1.0) -> None:
+    index: int
+    node: Value
+    node_name: str
+    op: str
+    input_names: tuple[str, ...]
+    value: float
+
+
+class Replay:
+    """The recorded backward pass of ``root`` (see ``explain``); with ``forward=True``
+    the forward pass comes first. ``steps`` holds the backward steps,
+    ``forward_steps`` the forward ones; ``len()`` counts both."""
+
+    def __init__(self, root: Value, grad: float = 1.0, forward: bool = False) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"explain needs a Value, got {type(root).__name__}")
+        if isinstance(grad, bool) or not isinstance(grad, (int, float)):
+            raise TypeError(f"explain's grad (the seed) must be a number, got {grad!r:.40}")
         self.root = root
         self.seed = float(grad)
         self.order = topological_order(root)
-        self.names = {id(n): n.label or f"v{i}" for i, n in enumerate(self.order)}
+        self.names = value_names(self.order)
+        self.forward_steps: list[ForwardStep] = []
+        if forward:
+            for n in self.order:
+                if not n.is_leaf:
+                    inputs = tuple(self.names[id(p)] for p in n.parents)
+                    self.forward_steps.append(
+                        ForwardStep(
+                            len(self.forward_steps) + 1,
+                            n,
+                            self.names[id(n)],
+                            n.op_entry.display,
+                            inputs,
+                            n.data,
+                        )
+                    )
         self.steps: list[Step] = []
         running: dict[int, float] = {}  # each input's gradient so far, for the table
 
         def record(node: Any, parent: Any, local: Any, upstream: Any, contribution: Any) -> None:
             running[id(parent)] = running.get(id(parent), 0.0) + contribution
-            self.steps.append(
-                Step(
-                    len(self.steps) + 1,
-                    node,
-                    parent,
-                    self.names[id(node)],
-                    self.names[id(parent)],
-                    node.op_entry.display,
-                    local,
-                    upstream,
-                    contribution,
-                    running[id(parent)],
-                )
-            )
+            index = len(self.forward_steps) + len(self.steps) + 1
+            names = self.names
+            step = Step(index, node, parent, names[id(node)], names[id(parent)], node.op_entry.display,
+                        local, upstream, contribution, running[id(parent)])  # fmt: skip
+            self.steps.append(step)
 
         # The same walk as backward: the replay only listens to each step.
         final = chain_rule(root, self.seed, on_step=record)
         self.grads = {id(n): final.get(n, 0.0) for n in self.order}
-
-    def grads_after(self, k: int) -> dict[int, float]:
-        """Every value's gradient as it stands after step ``k`` (0: only the seed),
-        rebuilt from the steps (the replay keeps what changed, not k copies)."""
-        grads = {id(n): 0.0 for n in self.order}
-        grads[id(self.root)] = self.seed
-        for s in self.steps[:k]:
-            grads[id(s.input)] += s.contribution
-        return grads
+        self.number = NumberFormat([n.data for n in self.order] + list(self.grads.values()) + [self.seed])
 
     def __len__(self) -> int:
-        return len(self.steps)
+        return len(self.forward_steps) + len(self.steps)
 
     def __getitem__(self, k: int) -> Step:
         return self.steps[k]
@@ -94,41 +118,50 @@ class Replay:
         """d root / d v once the replay has finished (0 if root does not depend on v)."""
         return self.grads.get(id(v), 0.0)
 
+    def contributions(self, v: Value) -> tuple[list[tuple[str, float]], float]:
+        """Where ``v``'s gradient comes from: (consumer name, its contribution) for each
+        consumer of ``v``, and their sum (the gradient; the seed for the root)."""
+        parts = [(s.node_name, s.contribution) for s in self.steps if s.input is v]
+        total = self.seed if v is self.root else sum(c for _, c in parts)
+        return parts, total
+
+    def grads_after(self, k: int) -> dict[int, float]:
+        """Every value's gradient as it stands after step ``k`` (0: only the seed; the
+        forward steps leave every gradient at 0), rebuilt from the steps (the replay
+        keeps what changed, not k copies)."""
+        grads = {id(n): 0.0 for n in self.order}
+        done_forward = k >= len(self.forward_steps)
+        if done_forward:
+            grads[id(self.root)] = self.seed
+        for s in self.steps[: max(0, k - len(self.forward_steps))]:
+            grads[id(s.input)] += s.contribution
+        return grads
+
+    # -- tables ---------------------------------------------------------------------------
+    HEAD = ("step", "node", "op", "input", "local d node/d input", "upstream d root/d node", "contribution",
+            "input grad so far")  # fmt: skip
+
     def rows(self) -> list[list[str]]:
-        """The step table as strings (header first)."""
-        head = [
-            "step",
-            "node",
-            "op",
-            "input",
-            "local d node/d input",
-            "upstream d root/d node",
-            "contribution",
-            "input grad so far",
-        ]
-        body = [
-            [
-                str(s.index),
-                s.node_name,
-                s.op,
-                s.input_name,
-                fmt(s.local),
-                fmt(s.upstream),
-                fmt(s.contribution),
-                fmt(s.input_grad),
-            ]
+        """The step table as strings (header first); forward steps, when recorded, show
+        ``node = op(inputs)`` and the value in the contribution column."""
+        f = self.number
+        body = [[str(s.index), s.node_name, s.op, ", ".join(s.input_names), "", "", f"= {f(s.value)}", ""]
+                for s in self.forward_steps]  # fmt: skip
+        body += [
+            [str(s.index), s.node_name, s.op, s.input_name, f(s.local), f(s.upstream), f(s.contribution),
+             f(s.input_grad)]
             for s in self.steps
-        ]
-        return [head, *body]
+        ]  # fmt: skip
+        return [list(self.HEAD), *body]
 
     def table(self) -> str:
-        """The steps as a plain-text table."""
+        """The steps as a plain-text table, after the seed."""
         rows = self.rows()
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
         name = self.names[id(self.root)]
-        seed = f"seed: d{name}/d{name} = {fmt(self.seed)}"
+        seed = f"seed: d{name}/d{name} = {self.number(self.seed)}"
         return seed + "\n" + "\n".join(lines)
 
     def __str__(self) -> str:
@@ -141,36 +174,59 @@ class Replay:
         out += [f"<th>{html.escape(c)}</th>" for c in rows[0]]
         out.append("</tr></thead><tbody>")
         for k, r in enumerate(rows[1:], start=1):
-            cls = ' class="current"' if k == current else ""
-            out.append(
-                f'<tr id="step-{k}"{cls}>' + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
+            classes = (["forward"] if k <= len(self.forward_steps) else []) + (
+                ["current"] if k == current else []
             )
+            cls = f' class="{" ".join(classes)}"' if classes else ""
+            cells = "".join(f"<td>{html.escape(c)}</td>" for c in r)
+            out.append(f'<tr id="step-{k}"{cls}>{cells}</tr>')
         out.append("</tbody></table>")
         return "".join(out)
 
-    def _repr_html_(self) -> str:
-        return self.html_table()
-
+    # -- pictures -------------------------------------------------------------------------
     def frame(self, k: int, **draw_options: Any) -> Any:
         """The graph at step ``k`` (0: only the seed): gradients as they stand after that
         step, the node and input of step k outlined."""
-        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= len(self.steps):
-            raise ValueError(f"frame needs a step in 0..{len(self.steps)}, got {k!r}")
-        highlight = [self.steps[k - 1].node, self.steps[k - 1].input] if k else [self.root]
-        options = {"color_by": "grad", "colors": GradColors(self.grads.values()), **draw_options}
-        g = draw_graph(self.root, grads=self.grads_after(k), highlight=highlight, **options)
-        g.attr(label=self.caption(k), labelloc="t", fontsize="12")
+        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= len(self):
+            raise ValueError(f"frame needs a step in 0..{len(self)}, got {k!r}")
+        options = {
+            "color_by": "grad",
+            "colors": GradColors(),
+            "names": self.names,
+            "number_format": self.number,
+        }
+        g = draw_graph(
+            self.root, grads=self.grads_after(k), highlight=self._marked(k), **{**options, **draw_options}
+        )
+        g.attr(label=self.caption(k), labelloc="t", fontsize=str(g_font(draw_options)))
         return g
+
+    def _marked(self, k: int) -> list[Value]:
+        if k == 0:
+            return [self.root] if not self.forward_steps else []
+        if k <= len(self.forward_steps):
+            return [self.forward_steps[k - 1].node]
+        s = self.steps[k - len(self.forward_steps) - 1]
+        return [s.node, s.input]
 
     def caption(self, k: int) -> str:
         """One line that says what step ``k`` does."""
+        f = self.number
+        name = self.names[id(self.root)]
         if k == 0:
-            name = self.names[id(self.root)]
-            return f"step 0: seed d{name}/d{name} = {fmt(self.seed)}"
-        s = self.steps[k - 1]
+            if self.forward_steps:
+                return "step 0: the inputs and parameters, before anything is computed"
+            return f"step 0: seed d{name}/d{name} = {f(self.seed)}"
+        if k <= len(self.forward_steps):
+            fs = self.forward_steps[k - 1]
+            return (
+                f"step {k} (forward): {fs.node_name} = {fs.op}({', '.join(fs.input_names)}) = {f(fs.value)}"
+            )
+        s = self.steps[k - len(self.forward_steps) - 1]
+        seeded = f" (seed d{name}/d{name} = {f(self.seed)})" if s.node is self.root else ""
         return (
             f"step {k}: grad[{s.input_name}] += d{s.node_name}/d{s.input_name} × grad[{s.node_name}] "
-            f"= {fmt(s.local)} × {fmt(s.upstream)} = {fmt(s.contribution)}"
+            f"= {f(s.local)} × {f(s.upstream)} = {f(s.contribution)}{seeded}"
         )
 
     def widget(self) -> Any:
@@ -183,8 +239,8 @@ class Replay:
             ) from None
         picture = widgets.HTML(self.frame(0).svg())
         table = widgets.HTML(self.html_table(0))
-        slider = widgets.IntSlider(value=0, min=0, max=len(self.steps), description="step")
-        play = widgets.Play(value=0, min=0, max=len(self.steps), interval=800)
+        slider = widgets.IntSlider(value=0, min=0, max=len(self), description="step")
+        play = widgets.Play(value=0, min=0, max=len(self), interval=800)
         widgets.jslink((play, "value"), (slider, "value"))
 
         def show(change: dict[str, Any]) -> None:
@@ -194,22 +250,80 @@ class Replay:
         slider.observe(show, names="value")
         return widgets.VBox([widgets.HBox([play, slider]), widgets.HBox([picture, table])])
 
+    # -- the page -------------------------------------------------------------------------
+    def page_data(self) -> dict[str, Any]:
+        """What the player needs beyond the picture: names, values, every step's numbers,
+        the colour scale and the number style (the page computes each frame from them)."""
+        index = {id(n): i for i, n in enumerate(self.order)}
+        scale = GradColors()
+        return {
+            "names": [self.names[id(n)] for n in self.order],
+            "ops": [
+                f"{n.op_entry.display} → {self.names[id(n)]}" if not n.is_leaf else "" for n in self.order
+            ],
+            "data": [_finite(n.data) for n in self.order],
+            "root": index[id(self.root)],
+            "seed": self.seed,
+            "forward": [index[id(s.node)] for s in self.forward_steps],
+            "steps": [[index[id(s.node)], index[id(s.input)], _finite(s.contribution)] for s in self.steps],
+            "captions": [self.caption(k) for k in range(len(self) + 1)],
+            "scale": {"lo": scale.lo, "hi": scale.hi, "pos": POSITIVE_HUE, "neg": NEGATIVE_HUE},
+            "scientific": self.number.scientific,
+            "highlight": HIGHLIGHT,
+        }
+
+    def player_html(self, interval_ms: int = 900, theme: str = "default", **draw_options: Any) -> str:
+        """The player as one self-contained HTML page: the picture drawn once, every step's
+        numbers as data, play/pause, a slider, step buttons, the table, and a click on a
+        value shows the contributions that add up to its gradient."""
+        if len(self) > MAX_PAGE_STEPS:
+            raise ValueError(
+                f"this replay has {len(self):,} steps; a page holds at most {MAX_PAGE_STEPS:,}: "
+                "explain a smaller graph (a part of the model, one sample)"
+            )
+        picture = draw_graph(self.root, color_by="grad", colors=GradColors(), names=self.names,
+                             number_format=self.number, theme=theme, grads=self.grads_after(0),
+                             **draw_options).svg()  # fmt: skip
+        title = f"{'forward and ' if self.forward_steps else ''}backward pass of {self.names[id(self.root)]}"
+        template = resources.files("autograd_core.viz").joinpath("replay.html").read_text(encoding="utf-8")
+        fields = {
+            "TITLE": html.escape(title),
+            "PICTURE": picture[picture.index("<svg") :],
+            "TABLE": self.html_table(0),
+            "DATA": embed_json(self.page_data()),
+            "LAST": str(len(self)),
+            "INTERVAL": str(int(interval_ms)),
+            "THEME": html.escape(theme),
+        }
+        for key, value in fields.items():
+            template = template.replace("{{" + key + "}}", value)
+        return template
+
     def save_html(self, path: str | Path, interval_ms: int = 900, **draw_options: Any) -> Path:
-        """Write ONE self-contained HTML page (every frame inlined as SVG, no network, no
-        server) with play/pause, a slider, step buttons and the step table."""
-        frames = [self.frame(k, **draw_options).svg() for k in range(len(self.steps) + 1)]
-        frames = [f[f.index("<svg") :] for f in frames]  # drop the XML prolog: inlined in HTML
-        captions = [self.caption(k) for k in range(len(self.steps) + 1)]
-        page = _PAGE.format(
-            title=html.escape(f"backward pass of {self.names[id(self.root)]}"),
-            data=embed_json({"frames": frames, "captions": captions}),
-            table=self.html_table(0),
-            last=len(self.steps),
-            interval=int(interval_ms),
-        )
+        """Write the player (``player_html``) to ``path``: one page, no network, no server."""
         p = Path(path)
-        p.write_text(page, encoding="utf-8")
+        p.write_text(self.player_html(interval_ms, **draw_options), encoding="utf-8")
         return p
+
+    def _repr_html_(self) -> str:
+        # In Jupyter the replay shows as the player itself, in a frame of its own (its
+        # script then runs apart from the notebook's page).
+        page = html.escape(self.player_html(theme="default"), quote=True)
+        return (
+            f'<iframe srcdoc="{page}" style="width:100%;height:560px;border:1px solid #ccc" '
+            'sandbox="allow-scripts" title="backward replay"></iframe>'
+        )
+
+
+def g_font(draw_options: dict[str, Any]) -> int:
+    """The caption's font size: the theme's value font."""
+    theme = draw_options.get("theme", "default")
+    return THEMES[theme].font + 1 if isinstance(theme, str) and theme in THEMES else 12
+
+
+def _finite(x: float) -> float | str:
+    # JSON has no inf or nan: the page reads these three strings back as numbers.
+    return x if x == x and abs(x) != float("inf") else str(x)
 
 
 def embed_json(value: Any) -> str:
@@ -220,76 +334,7 @@ def embed_json(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def explain(root: Value, grad: float = 1.0) -> Replay:
-    """Record the backward pass of ``root`` as chain-rule steps (see ``Replay``)."""
-    return Replay(root, grad)
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>
- body {{ font-family: Helvetica, Arial, sans-serif; margin: 1em; }}
- #controls {{ display: flex; gap: .6em; align-items: center; margin-bottom: .6em; }}
- #controls input[type=range] {{ width: 24em; }}
- #main {{ display: flex; gap: 1.5em; align-items: flex-start; }}
- #picture {{ flex: 3; overflow: auto; }} #picture svg {{ max-width: 100%; height: auto; }}
- #side {{ flex: 2; max-height: 85vh; overflow: auto; font-size: 12px; }}
- table.chainrule-steps {{ border-collapse: collapse; }}
- table.chainrule-steps td, table.chainrule-steps th {{
-   border: 1px solid #ccc; padding: 2px 6px; text-align: right; }}
- tr.current {{ background: #ffe08a; font-weight: bold; }}
- #caption {{ font-size: 15px; margin: .4em 0; }}
-</style></head>
-<body>
-<h2>{title}</h2>
-<div id="controls">
- <button id="prev" title="previous step">&#9664;</button>
- <button id="play" title="play / pause">play</button>
- <button id="next" title="next step">&#9654;</button>
- <input id="slider" type="range" min="0" max="{last}" value="0">
- <span>step <b id="stepno">0</b> of {last}</span>
-</div>
-<div id="caption"></div>
-<div id="main"><div id="picture"></div><div id="side">{table}</div></div>
-<script type="application/json" id="replay-data">{data}</script>
-<script>
-const data = JSON.parse(document.getElementById("replay-data").textContent);
-const frames = data.frames;
-const captions = data.captions;
-const last = {last};
-let step = 0, timer = null;
-const slider = document.getElementById("slider");
-function show(k) {{
-  step = Math.max(0, Math.min(last, k));
-  document.getElementById("picture").innerHTML = frames[step];
-  document.getElementById("caption").textContent = captions[step];
-  document.getElementById("stepno").textContent = step;
-  slider.value = step;
-  document.querySelectorAll("tr.current").forEach(r => r.classList.remove("current"));
-  const row = document.getElementById("step-" + step);
-  if (row) {{ row.classList.add("current"); row.scrollIntoView({{block: "nearest"}}); }}
-  document.body.dataset.step = step;
-}}
-function pause() {{
-  clearInterval(timer); timer = null; document.getElementById("play").textContent = "play";
-}}
-function play() {{
-  if (step >= last) show(0);
-  document.getElementById("play").textContent = "pause";
-  timer = setInterval(() => {{ if (step >= last) pause(); else show(step + 1); }}, {interval});
-}}
-document.getElementById("play").onclick = () => timer ? pause() : play();
-document.getElementById("prev").onclick = () => {{ pause(); show(step - 1); }};
-document.getElementById("next").onclick = () => {{ pause(); show(step + 1); }};
-slider.oninput = () => {{ pause(); show(parseInt(slider.value, 10)); }};
-document.addEventListener("keydown", e => {{
-  if (e.key === "ArrowRight") {{ pause(); show(step + 1); }}
-  if (e.key === "ArrowLeft") {{ pause(); show(step - 1); }}
-  if (e.key === " ") {{ e.preventDefault(); timer ? pause() : play(); }}
-}});
-const params = new URLSearchParams(location.hash.slice(1));
-show(parseInt(params.get("step") || "0", 10));
-if (params.has("play")) play();
-</script>
-</body></html>
-"""
+def explain(root: Value, grad: float = 1.0, forward: bool = False) -> Replay:
+    """Record the backward pass of ``root`` as chain-rule steps (see ``Replay``);
+    ``forward=True`` records the forward pass first. ``grad`` is the seed."""
+    return Replay(root, grad, forward)
