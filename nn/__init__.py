@@ -52,9 +52,9 @@ def load(path: str | Path) -> Module:
     return Module.load(path)
 
 
-def draw_mlp(model: MLP, max_neurons: int = 10, show_weights: bool = True) -> Any:
+def draw_mlp(model: MLP, max_neurons: int = 10, show_weights: bool = True, theme: str = "default") -> Any:
     """An architecture diagram of an MLP (see ``nn.viz.draw_mlp``; needs graphviz,
     imported only when a diagram is drawn)."""
     from .viz import draw_mlp as draw
 
-    return draw(model, max_neurons, show_weights)
+    return draw(model, max_neurons, show_weights, theme)

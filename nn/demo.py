@@ -17,6 +17,7 @@ from autograd_core.viz import RenderError, available_renderer, draw_graph, expla
 
 from . import optim
 from .data import make_blobs, make_circles, make_moons, make_spirals, make_xor, train_test_split
+from .losses import bce
 from .metrics import accuracy
 from .module import MLP
 from .training import fit, predict_classes
@@ -72,6 +73,32 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def neuron_pictures(model: MLP, x: list[float], target: int, out: Path) -> dict[str, Path]:
+    """One first-layer neuron inside the whole forward pass of one training point: its
+    picture and its backward replay, every value's gradient being d loss / d value (so
+    the colours differ from value to value, as the loss sees them). The most active
+    neuron is drawn: a relu that outputs 0 passes no gradient at all."""
+    inputs = [Value(v, label=f"x{i}") for i, v in enumerate(x)]
+    hidden = [n(inputs) for n in model.layers[0].neurons]
+    k = max(range(len(hidden)), key=lambda i: hidden[i].data)
+    neuron = model.layers[0].neurons[k]
+    for i, w in enumerate(neuron.w):
+        w.label = f"w{i}"
+    neuron.b.label = "b"
+    hidden[k].label = "out"
+    h: list[Value] = hidden
+    for layer in model.layers[1:]:  # the rest of the forward pass, then the error
+        h = layer(h)
+    model.zero_grad()
+    bce(h[0], target).backward()
+    files = {"neuron graph": draw_graph(hidden[k], color_by="grad").save_svg(out / "neuron_graph.svg")}
+    # The replay starts at the neuron, seeded with d loss / d neuron: the same numbers.
+    replay = explain(hidden[k], grad=hidden[k].grad, forward=True)
+    files["backward replay"] = replay.save_html(out / "neuron_backward.html")
+    model.zero_grad()
+    return files
+
+
 def check_viz_extra() -> None:
     """Exit before training, naming the extra, when the pictures cannot be made."""
     missing = [name for name in ("graphviz", "matplotlib") if importlib.util.find_spec(name) is None]
@@ -119,27 +146,14 @@ def main(argv: list[str] | None = None) -> dict[str, Path]:
     )
 
     plt = pyplot()
-    files: dict[str, Path] = {}
-    # One neuron's forward pass on one input point, backpropagated, as a graph.
-    neuron = model.layers[0].neurons[0]
-    x = [Value(v, label=f"x{i}") for i, v in enumerate(Xtr[0])]
-    for i, w in enumerate(neuron.w):
-        w.label = f"w{i}"
-    neuron.b.label = "b"
-    out = neuron(x)
-    out.label = "out"
-    model.zero_grad()
-    out.backward()
-    files["neuron graph"] = draw_graph(out, color_by="grad").save_svg(args.out / "neuron_graph.svg")
-    files["backward replay"] = explain(out).save_html(args.out / "neuron_backward.html")
-    model.zero_grad()
+    files = neuron_pictures(model, Xtr[0], ytr[0], args.out)
     files["network diagram"] = draw_mlp(model).save_svg(args.out / "network.svg")
     for role, name, draw in (
         ("loss curve", "loss.png", lambda: plot_history(hist, path=args.out / "loss.png")),
         (
             "decision boundary",
             "boundary.png",
-            lambda: plot_decision_boundary(model, X, y, path=args.out / "boundary.png"),
+            lambda: plot_decision_boundary(model, X, y, path=args.out / "boundary.png", steps=200),
         ),
     ):
         plt.close(draw().figure)  # saved: a script keeps no figure open

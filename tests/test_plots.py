@@ -76,8 +76,11 @@ def test_plot_errors(trained) -> None:  # type: ignore[no-untyped-def]
 def test_network_diagram(trained) -> None:  # type: ignore[no-untyped-def]
     model, _, _, _ = trained
     root = ET.fromstring(draw_mlp(model).svg())
-    nodes = [g for g in root.iter(f"{SVG}g") if g.get("class") == "node"]
-    edges = [g for g in root.iter(f"{SVG}g") if g.get("class") == "edge"]
+    # neurons and weights (the legend and the invisible edges that order a column aside)
+    nodes = [
+        g for g in root.iter(f"{SVG}g") if g.get("class") == "node" and g.findtext(f"{SVG}title") != "legend"
+    ]
+    edges = [g for g in root.iter(f"{SVG}g") if g.get("class") == "edge" and g.find(f"{SVG}path") is not None]
     assert len(nodes) == 2 + 8 + 8 + 1 and len(edges) == 2 * 8 + 8 * 8 + 8
     strokes = {p.get("stroke") for g in edges for p in g.iter(f"{SVG}path")}
     assert {"#1f77b4", "#ff7f0e"} <= strokes  # positive and negative weights both drawn
@@ -183,3 +186,21 @@ def test_draw_mlp_import_error_names_draw_mlp(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setitem(sys.modules, "graphviz", None)
     with pytest.raises(ImportError, match="draw_mlp needs the graphviz package"):
         draw_mlp(MLP(2, [2, 1], seed=0))
+
+
+def test_draw_mlp_has_a_legend_inputs_in_order_and_a_projector_theme() -> None:
+    import re
+
+    model = MLP(3, [5, 1], seed=0)
+    root = ET.fromstring(draw_mlp(model).svg())
+    words = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
+    for phrase in ("weight > 0", "weight < 0", "thicker edge", "its bias"):
+        assert phrase in words, phrase
+    svg = draw_mlp(model).svg()
+    ys = [float(y) for y in re.findall(r"<title>n0_\d</title>\s*<ellipse[^>]*cy=\"([-\d.]+)\"", svg)]
+    assert len(ys) == 3 and ys == sorted(ys)  # x0 above x1 above x2 (SVG y grows downwards)
+    sizes = [
+        float(t.get("font-size", "0"))
+        for t in ET.fromstring(draw_mlp(model, theme="projector").svg()).iter(f"{SVG}text")
+    ]
+    assert min(sizes) >= 20

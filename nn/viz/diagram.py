@@ -19,21 +19,41 @@ def _shown(n: int, limit: int) -> list[int | None]:
     return [*range(head), None, *range(n - (limit - head), n)]
 
 
-def draw_mlp(model: MLP, max_neurons: int = 10, show_weights: bool = True) -> Any:
-    """The architecture of ``model`` as a ``graphviz.Digraph`` (inline SVG in Jupyter)."""
+def draw_mlp(model: MLP, max_neurons: int = 10, show_weights: bool = True, theme: str = "default") -> Any:
+    """The architecture of ``model`` as a ``graphviz.Digraph`` (inline SVG in Jupyter):
+    inputs x0, x1, ... top to bottom, each neuron showing its bias, each weight an edge
+    (blue positive, orange negative, thicker for larger |w|), and a legend saying so.
+    ``theme="projector"``: fonts of 20 pt and more, for a lecture hall."""
     if not isinstance(model, MLP):
         raise TypeError(f"draw_mlp needs an nn.MLP, got {type(model).__name__}")
-    if not isinstance(max_neurons, int) or max_neurons < 2:
+    if isinstance(max_neurons, bool) or not isinstance(max_neurons, int) or max_neurons < 2:
         raise ValueError(f"max_neurons must be an integer >= 2, got {max_neurons!r}")
-    Graph = digraph_class("draw_mlp")
-    g = Graph(
-        format="svg", graph_attr={"rankdir": "LR", "splines": "line", "nodesep": "0.08", "ranksep": "1.4"}
+    if theme not in SIZES:
+        raise ValueError(f"unknown theme {theme!r}; choose one of {sorted(SIZES)}")
+    size = SIZES[theme]
+    g = digraph_class("draw_mlp")(
+        format="svg",
+        graph_attr={"rankdir": "LR", "splines": "line", "nodesep": "0.12", "ranksep": str(size["ranksep"])},
     )
-    g.attr("node", shape="circle", fixedsize="true", width="0.55", fontname="Helvetica", fontsize="7")
+    g.attr("node", shape="circle", fixedsize="true", width=str(size["width"]), fontname="Helvetica",
+           fontsize=str(size["font"]))  # fmt: skip
+    cols = [_shown(n, max_neurons) for n in [model.nin, *model.nouts]]
+    _columns(g, model, cols, size)
+    _weights(g, model, cols, show_weights, size)
+    if show_weights:
+        _legend(g, size)
+    return g
+
+
+SIZES: dict[str, dict[str, float]] = {
+    "default": {"font": 12, "title": 12, "width": 0.75, "ranksep": 1.6, "edge": 3.0},
+    "projector": {"font": 20, "title": 22, "width": 1.2, "ranksep": 2.4, "edge": 5.0},
+}
+
+
+def _columns(g: Any, model: MLP, cols: list[list[int | None]], size: dict[str, float]) -> None:
+    """One cluster per layer, its neurons in order from the top (x0 above x1)."""
     sizes = [model.nin, *model.nouts]
-    cols = [_shown(n, max_neurons) for n in sizes]
-    weights = [abs(w.data) for layer in model.layers for n in layer.neurons for w in n.w]
-    wmax = max(weights) if weights else 1.0
     for li, col in enumerate(cols):
         if li == 0:
             title = f"input\\n{sizes[0]}"
@@ -41,16 +61,35 @@ def draw_mlp(model: MLP, max_neurons: int = 10, show_weights: bool = True) -> An
             title = f"output\\n{sizes[li]} {model.output_activation or 'linear'}"
         else:
             title = f"hidden {li}\\n{sizes[li]} {model.activation}"
-        with g.subgraph(name=f"cluster_{li}") as c:
-            c.attr(label=title, style="rounded", color="#bbbbbb", fontname="Helvetica", fontsize="10")
+        with g.subgraph(name=f"cluster_{li}") as c, c.subgraph() as column:
+            c.attr(
+                label=title,
+                style="rounded",
+                color="#bbbbbb",
+                fontname="Helvetica",
+                fontsize=str(size["title"]),
+            )
+            # One rank per layer, its neurons ordered from the top by invisible edges.
+            column.attr(rank="same")
+            previous = None
             for j in col:
+                key = f"n{li}_gap" if j is None else f"n{li}_{j}"
                 if j is None:
-                    c.node(f"n{li}_gap", label="...", shape="plaintext")
+                    column.node(key, label="...", shape="plaintext")
                 else:
                     fill = "#eeeeee" if li == 0 else hex_color(POSITIVE_HUE, 0.9)
                     # Inside each neuron: its bias (the edges carry the weights).
                     label = f"x{j}" if li == 0 else f"{model.layers[li - 1].neurons[j].b.data:+.2f}"
-                    c.node(f"n{li}_{j}", label=label, style="filled", fillcolor=fill)
+                    column.node(key, label=label, style="filled", fillcolor=fill)
+                if previous is not None:
+                    column.edge(key, previous, style="invis")  # LR draws a flat edge upwards
+                previous = key
+
+
+def _weights(g: Any, model: MLP, cols: list[list[int | None]], show: bool, size: dict[str, float]) -> None:
+    """One edge per weight between drawn neurons: colour by sign, width by size."""
+    weights = [abs(w.data) for layer in model.layers for n in layer.neurons for w in n.w]
+    wmax = max(weights) if weights else 1.0
     for li in range(1, len(cols)):
         layer = model.layers[li - 1]
         for j in cols[li]:
@@ -58,9 +97,26 @@ def draw_mlp(model: MLP, max_neurons: int = 10, show_weights: bool = True) -> An
                 if i is None or j is None:
                     continue
                 w = layer.neurons[j].w[i].data
-                attrs = {"arrowsize": "0.3"}
-                if show_weights:
-                    attrs["color"] = "#1f77b4" if w >= 0 else "#ff7f0e"
-                    attrs["penwidth"] = f"{0.3 + 3.0 * abs(w) / wmax:.2f}"
+                attrs = {"arrowsize": "0.4"}
+                if show:
+                    attrs["color"] = POSITIVE if w >= 0 else NEGATIVE
+                    attrs["penwidth"] = f"{0.4 + size['edge'] * abs(w) / wmax:.2f}"
                 g.edge(f"n{li - 1}_{i}", f"n{li}_{j}", **attrs)
-    return g
+
+
+POSITIVE, NEGATIVE = "#1f77b4", "#ff7f0e"  # blue / orange: told apart with red-green colour blindness
+
+
+def _legend(g: Any, size: dict[str, float]) -> None:
+    """What the colours, the widths and the numbers in the neurons mean."""
+    font = str(size["font"])
+    text = (
+        '<<TABLE BORDER="0" CELLSPACING="2">'
+        f'<TR><TD ALIGN="LEFT"><FONT COLOR="{POSITIVE}"><B>blue edge</B></FONT>: weight &gt; 0</TD></TR>'
+        f'<TR><TD ALIGN="LEFT"><FONT COLOR="{NEGATIVE}"><B>orange edge</B></FONT>: weight &lt; 0</TD></TR>'
+        '<TR><TD ALIGN="LEFT">thicker edge: larger |weight|</TD></TR>'
+        '<TR><TD ALIGN="LEFT">number in a neuron: its bias</TD></TR></TABLE>>'
+    )
+    with g.subgraph(name="cluster_legend") as c:
+        c.attr(label="legend", style="dashed", color="#999999", fontname="Helvetica", fontsize=font)
+        c.node("legend", label=text, shape="plaintext", fixedsize="false", fontsize=font)

@@ -68,7 +68,7 @@ def plot_decision_boundary(
     X: Sequence[Sequence[float]],
     y: Sequence[int],
     path: str | Path | None = None,
-    steps: int = 60,
+    steps: int = 150,
     ax: Any = None,
 ) -> Any:
     """The classes ``model`` predicts over the plane, with the data on top (2-D inputs)."""
@@ -92,6 +92,8 @@ def plot_decision_boundary(
     ax.contourf(xs, ys, z.reshape(steps, steps), alpha=0.35, cmap="coolwarm", levels=len(set(y)) + 1)
     ax.scatter(pts[:, 0], pts[:, 1], c=list(y), cmap="coolwarm", edgecolors="k", s=18)
     ax.set_title("decision boundary")
+    ax.set_xlabel("x0")
+    ax.set_ylabel("x1")
     return finish(ax, path)
 
 
