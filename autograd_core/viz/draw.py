@@ -294,6 +294,14 @@ class _Drawing:
         if cut:
             self.dot.edge("left_out", op_id, style="dashed", color="#888888")
 
+    def left_out_note(self, left_out: int, max_nodes: int | None) -> None:
+        """The note that says how many values ``max_nodes`` left out."""
+        if left_out:
+            note = f"... {left_out} more values not shown (max_nodes={max_nodes})"
+            self.dot.node(
+                "left_out", label=note, shape="note", style="dashed", color="#888888", fontcolor="#555555"
+            )
+
     def stack_rows(self, shown: list[Value]) -> None:
         """Keep wrapped rows in reading order, top to bottom: an invisible edge of
         length 0 from the first value of each row to the first of the next."""
@@ -375,9 +383,7 @@ def draw_graph(
         drawing.value_box(n)
         drawing.op_node(n, shown_ids)
     drawing.stack_rows(shown)
-    if left_out:
-        note = f"... {left_out} more values not shown (max_nodes={max_nodes})"
-        dot.node("left_out", label=note, shape="note", style="dashed", color="#888888", fontcolor="#555555")
+    drawing.left_out_note(left_out, max_nodes)
     drawing.legend()
     dot.visible_count = len(shown)
     dot.left_out = left_out
