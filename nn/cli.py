@@ -10,6 +10,7 @@ from pathlib import Path
 COMMANDS = {
     "demo": "train an MLP and write the pictures (python -m nn.demo)",
     "experiments": "print the classic backprop tables (python -m nn.experiments)",
+    "playground": "serve the live classroom page (python -m nn.playground)",
 }
 
 
@@ -37,6 +38,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if args and args[0] in ("-h", "--help") else 2
     check_own_nn()
     command, rest = args[0], args[1:]
+    if command == "playground":
+        from .playground.__main__ import main as playground
+
+        playground(rest)
+        return 0
     if command == "demo":
         from .demo import main as demo
 

@@ -12,16 +12,14 @@ import importlib.util
 import time
 from pathlib import Path
 
-from autograd_core import Value
 from autograd_core.viz import RenderError, available_renderer, draw_graph, explain, last_renderer
 
 from . import optim
 from .data import make_blobs, make_circles, make_moons, make_spirals, make_xor, train_test_split
-from .losses import bce
 from .metrics import accuracy
 from .module import MLP
 from .training import fit, predict_classes
-from .viz import draw_mlp, plot_decision_boundary, plot_history
+from .viz import draw_mlp, neuron_graph, plot_decision_boundary, plot_history
 from .viz.plots import pyplot
 
 DATASETS = {
@@ -74,27 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def neuron_pictures(model: MLP, x: list[float], target: int, out: Path) -> dict[str, Path]:
-    """One first-layer neuron inside the whole forward pass of one training point: its
-    picture and its backward replay, every value's gradient being d loss / d value (so
-    the colours differ from value to value, as the loss sees them). The most active
-    neuron is drawn: a relu that outputs 0 passes no gradient at all."""
-    inputs = [Value(v, label=f"x{i}") for i, v in enumerate(x)]
-    hidden = [n(inputs) for n in model.layers[0].neurons]
-    k = max(range(len(hidden)), key=lambda i: hidden[i].data)
-    neuron = model.layers[0].neurons[k]
-    for i, w in enumerate(neuron.w):
-        w.label = f"w{i}"
-    neuron.b.label = "b"
-    hidden[k].label = "out"
-    h: list[Value] = hidden
-    for layer in model.layers[1:]:  # the rest of the forward pass, then the error
-        h = layer(h)
-    model.zero_grad()
-    bce(h[0], target).backward()
-    files = {"neuron graph": draw_graph(hidden[k], color_by="grad").save_svg(out / "neuron_graph.svg")}
+    """The most active first-layer neuron inside the whole forward pass of one training
+    point (``nn.viz.neuron_graph``): its picture and its backward replay, every value's
+    gradient being d loss / d value, so the colours differ as the loss sees them."""
+    node = neuron_graph(model, x, target, layer=0, loss="bce")
+    files = {"neuron graph": draw_graph(node, color_by="grad").save_svg(out / "neuron_graph.svg")}
     # The replay starts at the neuron, seeded with d loss / d neuron: the same numbers.
-    replay = explain(hidden[k], grad=hidden[k].grad, forward=True)
-    files["backward replay"] = replay.save_html(out / "neuron_backward.html")
+    files["backward replay"] = explain(node, grad=node.grad, forward=True).save_html(
+        out / "neuron_backward.html"
+    )
     model.zero_grad()
     return files
 

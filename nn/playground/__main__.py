@@ -1,0 +1,48 @@
+"""``python -m nn.playground``: serve the classroom playground and open the browser.
+
+python -m nn.playground                     # this computer only: http://127.0.0.1:8000/
+python -m nn.playground --host 0.0.0.0      # students join from their laptops on the room's network
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import webbrowser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line options."""
+    p = argparse.ArgumentParser(
+        prog="python -m nn.playground",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: the whole network)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Start the server (until Ctrl-C)."""
+    args = build_parser().parse_args(argv)
+    try:
+        import uvicorn
+
+        from .server import MAX_MESSAGE, create_app
+    except ImportError as exc:
+        raise SystemExit(
+            f"the playground needs its extra: pip install 'chainrule[playground]' ({exc})"
+        ) from None
+    url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"
+    print(f"chainrule playground on {url} (Ctrl-C stops it)")
+    if args.host in ("0.0.0.0", "::"):
+        print(f"students: open http://<this computer's address on the room's network>:{args.port}/")
+    if not args.no_browser:
+        threading.Timer(1.0, webbrowser.open, [url]).start()
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning", ws_max_size=MAX_MESSAGE)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+// The playground page: it draws what the server sends and sends what the user does.
+// One WebSocket per tab; every message is a JSON object with a "type".
+"use strict";
+const $ = id => document.getElementById(id);
+const state = { graph: null, step: 0, timer: null, picked: null, playing: false, ticks: [] };
+let ws = null;
+
+function connect() {
+  ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
+  ws.onopen = () => {
+    $("status").textContent = "connected";
+    const params = new URLSearchParams(location.hash.slice(1));
+    $("preset").value = params.get("preset") || "neuron";
+    send({ type: "graph.preset", name: $("preset").value });
+    if (params.get("view") === "train") showView("train");
+  };
+  ws.onclose = () => { $("status").textContent = "disconnected: reload the page"; };
+  ws.onmessage = e => receive(JSON.parse(e.data));
+}
+function send(msg) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(msg)); }
+function error(text) { $("error").textContent = text || ""; }
+
+function receive(msg) {
+  if (msg.type === "error") { error(msg.message); return; }
+  error("");
+  if (msg.type === "graph") loadGraph(msg);
+  else if (msg.type === "graph.values") updateGraph(msg);
+  else if (msg.type === "train") drawTrain(msg);
+  else if (msg.type === "playing") { state.playing = msg.playing; $("t-play").textContent = msg.playing ? "pause" : "play"; }
+  else if (msg.type === "neuron") $("neuron").innerHTML = "<h3>layer " + msg.layer + ", neuron " + msg.index +
+    ": d loss / d value for the first training point</h3>" + msg.svg;
+}
+
+// ---- Graph view: the picture is drawn once by the server; each step is computed here.
+const num = x => typeof x === "string" ? Number(x.replace("inf", "Infinity")) : x;
+function fmt(x) {
+  const D = state.graph.data;
+  if (!isFinite(x)) return isNaN(x) ? "nan" : (x > 0 ? "inf" : "-inf");
+  if (!D.scientific) return x.toFixed(4);
+  const [m, e] = x.toExponential(3).split("e");
+  return m + "e" + Number(e);
+}
+function hls(h, l, s) {
+  const v = l <= 0.5 ? l * (1 + s) : l + s - l * s, m = 2 * l - v;
+  const f = t => { t = ((t % 1) + 1) % 1;
+    if (t < 1 / 6) return m + (v - m) * t * 6; if (t < 0.5) return v;
+    if (t < 2 / 3) return m + (v - m) * (2 / 3 - t) * 6; return m; };
+  return "#" + [f(h + 1 / 3), f(h), f(h - 1 / 3)].map(c => Math.round(c * 255).toString(16).padStart(2, "0")).join("");
+}
+function colour(g) {
+  const S = state.graph.data.scale;
+  if (!isFinite(g)) return "#ff00ff";
+  if (g === 0) return "#ffffff";
+  const t = Math.min(Math.max((Math.log10(Math.abs(g)) - S.lo) / (S.hi - S.lo), 0), 1);
+  return hls(g > 0 ? S.pos : S.neg, 0.93 - 0.55 * t, 0.85);
+}
+function loadGraph(msg) {
+  $("picture").innerHTML = msg.svg;
+  $("expr").value = msg.expr;
+  const boxes = {}, edges = {};
+  document.querySelectorAll("#picture g.node").forEach(g => { boxes[g.querySelector("title").textContent] = g; });
+  document.querySelectorAll("#picture g.edge").forEach(g => { edges[g.querySelector("title").textContent] = g; });
+  state.boxes = boxes; state.edges = edges;
+  updateGraph(msg);
+  Object.entries(boxes).forEach(([name, g]) => g.addEventListener("click", () => {
+    state.picked = state.graph.data.names.indexOf(name); nodeInfo();
+  }));
+  drawLeaves(msg.leaves);
+  show(state.graph.last);
+}
+function updateGraph(msg) {
+  const D = msg.data;
+  state.graph = { data: D, locals: msg.locals, values: D.data.map(num),
+                  steps: D.steps.map(s => [s[0], s[1], num(s[2])]), F: D.forward.length,
+                  last: D.captions.length - 1 };
+  state.parts = D.names.map((name, i) => {
+    const g = state.boxes[name]; if (!g) return null;
+    const texts = [...g.querySelectorAll("text")];
+    return { g, op: state.boxes[D.ops[i]], grad: texts.find(t => t.textContent.startsWith("grad ")),
+             data: texts.find(t => t.textContent.startsWith("data ")),
+             fills: [...g.querySelectorAll("polygon")].filter(p => (p.getAttribute("fill") || "none") !== "none") };
+  });
+  $("g-slider").max = state.graph.last; $("g-last").textContent = state.graph.last;
+  for (const leaf of msg.leaves) {
+    const field = document.querySelector('#leaves input[data-leaf="' + CSS.escape(leaf.name) + '"][type=number]');
+    if (field && document.activeElement !== field) field.value = leaf.value;
+  }
+  show(Math.min(state.step, state.graph.last));
+}
+function gradsAt(k) {
+  const G = state.graph, g = new Array(G.values.length).fill(0);
+  if (k >= G.F) g[G.data.root] = G.data.seed;
+  for (let j = 0; j < k - G.F; j++) g[G.steps[j][1]] += G.steps[j][2];
+  return g;
+}
+function show(k) {
+  const G = state.graph; if (!G) return;
+  state.step = Math.max(0, Math.min(G.last, k));
+  const g = gradsAt(state.step), pending = new Set(G.data.forward.slice(Math.min(state.step, G.F)));
+  document.querySelectorAll("#picture .current").forEach(e => e.classList.remove("current"));
+  state.parts.forEach((p, i) => {
+    if (!p) return;
+    p.g.classList.toggle("pending", pending.has(i));
+    if (p.grad) p.grad.textContent = "grad " + fmt(g[i]);
+    if (p.data) p.data.textContent = "data " + (pending.has(i) ? "?" : fmt(G.values[i]));
+    p.fills.forEach(f => f.setAttribute("fill", colour(g[i])));
+  });
+  const on = i => { const p = state.parts[i]; if (p) { p.g.classList.add("current"); if (p.op) p.op.classList.add("current"); } };
+  const k2 = state.step;
+  if (k2 > 0 && k2 <= G.F) on(G.data.forward[k2 - 1]);
+  else if (k2 > G.F) {
+    const [node, input] = G.steps[k2 - G.F - 1];
+    on(node); if (state.parts[input]) state.parts[input].g.classList.add("current");
+    const e = state.edges[G.data.names[input] + "->" + G.data.ops[node]]; if (e) e.classList.add("current");
+  }
+  $("caption").textContent = G.data.captions[state.step];
+  $("g-step").textContent = state.step; $("g-slider").value = state.step;
+  document.body.dataset.step = state.step;
+  nodeInfo();
+}
+function nodeInfo() {
+  const i = state.picked, G = state.graph;
+  if (i === null || i < 0 || !G) return;
+  const names = G.data.names, lines = [names[i] + " = " + fmt(G.values[i])];
+  const parents = G.data.steps.filter(s => s[0] === i).map(s => s[1]);
+  (G.locals[i] || []).forEach((l, j) => {
+    if (parents[j] !== undefined) lines.push("local d" + names[i] + "/d" + names[parents[j]] + " = " + fmt(num(l)));
+  });
+  const parts = [];
+  for (let j = 0; j < Math.max(0, state.step - G.F); j++) if (G.steps[j][1] === i)
+    parts.push("+ from " + names[G.steps[j][0]] + ": " + fmt(G.steps[j][2]));
+  const total = gradsAt(state.step)[i];
+  lines.push("grad[" + names[i] + "]" + (parts.length > 1 ? ": one contribution per consumer, added up" : ""));
+  if (i === G.data.root && state.step >= G.F) lines.push("the seed: " + fmt(G.data.seed));
+  lines.push(...parts, "= " + fmt(total));
+  $("node-info").textContent = lines.join("\n");
+}
+function drawLeaves(leaves) {
+  const box = $("leaves"); box.textContent = "";
+  for (const leaf of leaves) {
+    const label = document.createElement("label");
+    const name = document.createElement("span"); name.textContent = leaf.name;
+    const range = document.createElement("input");
+    Object.assign(range, { type: "range", min: -5, max: 5, step: 0.01, value: leaf.value });
+    const field = document.createElement("input");
+    Object.assign(field, { type: "number", step: 0.01, value: leaf.value });
+    range.dataset.leaf = field.dataset.leaf = leaf.name;
+    const move = v => { const x = Number(v); if (isFinite(x)) { range.value = x; field.value = x; send({ type: "graph.leaf", name: leaf.name, value: x }); } };
+    range.oninput = () => move(range.value); field.onchange = () => move(field.value);
+    label.append(name, range, field); box.appendChild(label);
+  }
+}
+function pauseGraph() { clearInterval(state.timer); state.timer = null; $("g-play").textContent = "play"; }
+function playGraph() {
+  if (state.step >= state.graph.last) show(0);
+  $("g-play").textContent = "pause";
+  state.timer = setInterval(() => { if (state.step >= state.graph.last) pauseGraph(); else show(state.step + 1); }, 700);
+}
+
+// ---- Train view: the server trains; the page draws boundary, curves, network, gradients.
+function trainConfig() {
+  const hidden = $("t-hidden").value.split(",").map(s => s.trim()).filter(Boolean).map(Number);
+  const batch = $("t-batch").value.trim();
+  return { data: $("t-data").value, noise: Number($("t-noise").value), points: Number($("t-points").value),
+           test_share: Number($("t-test").value), hidden, activation: $("t-act").value, optimizer: $("t-opt").value,
+           lr: Number($("t-lr").value), batch_size: batch ? Number(batch) : null,
+           l1: Number($("t-l1").value), l2: Number($("t-l2").value) };
+}
+function drawTrain(msg) {
+  state.train = msg;
+  $("t-epoch").textContent = msg.epoch;
+  document.body.dataset.epoch = msg.epoch;
+  const now = performance.now(); state.ticks.push(now); state.ticks = state.ticks.filter(t => now - t < 2000);
+  if (state.playing) $("t-rate").textContent = (state.ticks.length / 2).toFixed(1) + " updates/s";
+  const H = msg.history, last = H.loss.length - 1;
+  if (last >= 0) {
+    $("t-acc").textContent = "loss " + num(H.loss[last]).toFixed(4) + ", test accuracy " + (100 * num(H.val_accuracy[last])).toFixed(1) + "%";
+    document.body.dataset.loss = num(H.loss[last]); document.body.dataset.firstLoss = num(H.loss[0]);
+  }
+  drawBoundary(msg); drawCurves(H); drawBars(msg.grads); drawNetwork(msg);
+}
+function drawBoundary(msg) {
+  const c = $("boundary"), ctx = c.getContext("2d"), G = msg.grid, cell = c.width / G.n;
+  for (let r = 0; r < G.n; r++) for (let q = 0; q < G.n; q++) {
+    const p = G.p[r * G.n + q];
+    ctx.fillStyle = "rgb(" + Math.round(255 - 60 * p) + "," + Math.round(200 - 40 * Math.abs(p - 0.5)) + "," + Math.round(195 + 60 * p) + ")";
+    ctx.fillRect(q * cell, c.height - (r + 1) * cell, cell + 1, cell + 1);
+  }
+  const at = v => (v - G.lo) / (G.hi - G.lo) * c.width;
+  const dots = (set, ring) => set.X.forEach((x, i) => {
+    ctx.beginPath(); ctx.arc(at(x[0]), c.height - at(x[1]), 3.2, 0, 2 * Math.PI);
+    const colour = set.y[i] ? "#1f4fb4" : "#d05a0e";
+    if (ring) { ctx.strokeStyle = colour; ctx.lineWidth = 1.6; ctx.stroke(); } else { ctx.fillStyle = colour; ctx.fill(); }
+  });
+  dots(msg.train, false); dots(msg.test, true);
+}
+function drawCurves(H) {
+  const c = $("curves"), ctx = c.getContext("2d"); ctx.clearRect(0, 0, c.width, c.height);
+  const a = H.loss.map(num), b = H.val_loss.map(num), all = a.concat(b).filter(isFinite);
+  if (!all.length) return;
+  const hi = Math.max(...all) * 1.05, n = Math.max(a.length, 2);
+  ctx.strokeStyle = "#999"; ctx.strokeRect(0, 0, c.width, c.height);
+  [[a, "#1f77b4"], [b, "#ff7f0e"]].forEach(([ys, colour]) => {
+    ctx.beginPath(); ctx.strokeStyle = colour; ctx.lineWidth = 2;
+    ys.forEach((y, i) => { const px = i / (n - 1) * c.width, py = c.height - y / hi * c.height; i ? ctx.lineTo(px, py) : ctx.moveTo(px, py); });
+    ctx.stroke();
+  });
+}
+function drawBars(grads) {
+  const c = $("gradbars"), ctx = c.getContext("2d"); ctx.clearRect(0, 0, c.width, c.height);
+  const w = c.width / Math.max(grads.length, 1);
+  grads.map(num).forEach((g, i) => {
+    const h = g > 0 ? Math.min(1, Math.max(0, (Math.log10(g) + 8) / 9)) * (c.height - 16) : 0;
+    ctx.fillStyle = "#1f77b4"; ctx.fillRect(i * w + 6, c.height - 14 - h, w - 12, h);
+    ctx.fillStyle = "#111"; ctx.fillText("layer " + (i + 1) + (g > 0 ? " 1e" + Math.round(Math.log10(g)) : ""), i * w + 6, c.height - 2);
+  });
+}
+function drawNetwork(msg) {
+  const svg = $("network"), W = 420, H = 360, sizes = [2, ...msg.weights.map(l => l.length)];
+  const x = l => 30 + l * (W - 60) / (sizes.length - 1), y = (l, j) => (j + 1) * H / (sizes[l] + 1);
+  const wmax = Math.max(1e-9, ...msg.weights.flat(2).map(Math.abs));
+  let out = "";
+  msg.weights.forEach((layer, l) => layer.forEach((ws, j) => ws.forEach((w, i) => {
+    out += '<line x1="' + x(l) + '" y1="' + y(l, i) + '" x2="' + x(l + 1) + '" y2="' + y(l + 1, j) +
+      '" stroke="' + (w >= 0 ? "#1f77b4" : "#ff7f0e") + '" stroke-width="' + (0.4 + 4 * Math.abs(w) / wmax).toFixed(2) + '"/>';
+  })));
+  sizes.forEach((n, l) => { for (let j = 0; j < n; j++) {
+    const b = l ? msg.biases[l - 1][j] : null;
+    out += '<circle cx="' + x(l) + '" cy="' + y(l, j) + '" r="13" fill="' + (l ? "#d6e8f7" : "#eee") + '" stroke="#333"' +
+      (l ? ' data-layer="' + (l - 1) + '" data-index="' + j + '"' : "") + '><title>' + (l ? "bias " + b.toFixed(3) : "x" + j) + '</title></circle>';
+  } });
+  svg.innerHTML = out;
+  svg.querySelectorAll("circle[data-layer]").forEach(c => c.addEventListener("click", () =>
+    send({ type: "train.neuron", layer: Number(c.dataset.layer), index: Number(c.dataset.index) })));
+}
+
+// ---- wiring
+function showView(name) {
+  $("graph-view").hidden = name !== "graph"; $("train-view").hidden = name !== "train";
+  $("tab-graph").classList.toggle("on", name === "graph"); $("tab-train").classList.toggle("on", name === "train");
+  document.body.dataset.view = name;
+  if (name === "train" && !state.train) send({ type: "train.config", config: trainConfig() });
+}
+$("tab-graph").onclick = () => showView("graph");
+$("tab-train").onclick = () => showView("train");
+$("projector").onchange = () => { document.body.classList.toggle("projector", $("projector").checked);
+  send({ type: "graph.theme", projector: $("projector").checked }); };
+$("preset").onchange = () => { state.step = 0; send({ type: "graph.preset", name: $("preset").value }); };
+$("draw").onclick = () => { state.step = 0; send({ type: "graph.expr", text: $("expr").value }); };
+$("expr").onkeydown = e => { if (e.key === "Enter") $("draw").onclick(); };
+$("g-prev").onclick = () => { pauseGraph(); show(state.step - 1); };
+$("g-next").onclick = () => { pauseGraph(); show(state.step + 1); };
+$("g-play").onclick = () => state.timer ? pauseGraph() : playGraph();
+$("g-slider").oninput = () => { pauseGraph(); show(Number($("g-slider").value)); };
+document.addEventListener("keydown", e => {
+  if ($("graph-view").hidden || e.target.tagName === "INPUT" || e.target.tagName === "SELECT") return;
+  if (e.key === "ArrowRight") { pauseGraph(); show(state.step + 1); }
+  if (e.key === "ArrowLeft") { pauseGraph(); show(state.step - 1); }
+  if (e.key === " ") { e.preventDefault(); state.timer ? pauseGraph() : playGraph(); }
+});
+$("t-play").onclick = () => send({ type: state.playing ? "train.pause" : "train.play" });
+$("t-step").onclick = () => send({ type: "train.step" });
+$("t-reset").onclick = () => send({ type: "train.config", config: trainConfig() });
+document.querySelectorAll(".controls input, .controls select").forEach(e =>
+  e.addEventListener("change", () => send({ type: "train.config", config: trainConfig() })));
+connect();
