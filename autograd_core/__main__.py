@@ -16,7 +16,10 @@ from autograd_core import Value, grad
 ROOMS = [
     ("the engine", ["ops", "backward", "value", "modes", "functional"]),
     ("compile/: batches as NumPy programs", ["compile/trace", "compile/program"]),
-    ("viz/: pictures (needs the viz extra)", ["viz/colors", "viz/names", "viz/draw", "viz/replay", "viz/render"]),
+    (
+        "viz/: pictures (needs the viz extra)",
+        ["viz/colors", "viz/names", "viz/draw", "viz/replay", "viz/render"],
+    ),
 ]
 
 

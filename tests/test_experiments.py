@@ -37,9 +37,47 @@ def test_epochs_shows_overfitting(tables: dict[str, Table]) -> None:
 
 
 def test_learning_rates_are_the_four_asked_for(tables: dict[str, Table]) -> None:
-    assert tables["learning_rate"].column("learning rate") == [0.001, 0.01, 0.1, 1.0]
+    lrs = tables["learning_rate"].column("learning rate")
+    assert lrs[:4] == [0.001, 0.01, 0.1, 1.0]
+    assert lrs[4:] == [10.0]  # and one too large
     acc = tables["learning_rate"].column("validation accuracy")
     assert acc[0] < max(a for a in acc if a is not None)
+
+
+def test_the_largest_learning_rate_diverges(tables: dict[str, Table]) -> None:
+    t = tables["learning_rate"]
+    last = t.rows[-1]
+    assert last[0] == 10.0 and last[2] is None and last[3].startswith("diverged")
+    assert all(not r[3] for r in t.rows[:-1])  # the others train
+    assert "diverged here: lr = 10" in t.note
+
+
+def test_every_table_states_its_training_settings(tables: dict[str, Table]) -> None:
+    untrained = {"summary", "vanishing_gradients"}
+    for name, t in tables.items():
+        text = t.title + " " + t.note
+        if "settings" in t.columns:  # one row per optimizer, each with its own settings
+            text += " " + " ".join(t.column("settings"))
+        if name not in untrained:
+            assert "lr" in text and "epoch" in text, (name, t.title)
+    settings = tables["optimizer"].column("settings")
+    assert settings[1] == "lr 0.1, momentum 0.9" and all("lr" in s or "step" in s for s in settings)
+
+
+def test_markdown_tables_stay_tables(tables: dict[str, Table]) -> None:
+    """A | inside a header or a cell would split it: every row has as many cells as the header."""
+    for name, t in tables.items():
+        lines = [ln for ln in t.markdown().splitlines() if ln.startswith("|")]
+        widths = {len(ln.replace("\\|", "").split("|")) for ln in lines}
+        assert len(widths) == 1, (name, widths)
+    assert "mean abs(output) at start" in tables["initialization"].columns
+    md = Table("x", "t", ["a|b"], [["c|d"]]).markdown()
+    assert "| a\\|b |" in md and "| c\\|d |" in md
+
+
+def test_a_table_shows_as_markdown_in_jupyter(tables: dict[str, Table]) -> None:
+    t = tables["summary"]
+    assert t._repr_markdown_() == t.markdown()
 
 
 def test_batch_sizes_and_optimizers(tables: dict[str, Table]) -> None:
@@ -76,6 +114,10 @@ def test_regularisation_and_preprocessing_rows(tables: dict[str, Table]) -> None
     reg = tables["regularization"]
     assert [r[0].split(" ")[0] for r in reg.rows] == ["none", "L1", "L2", "dropout", "early"]
     assert reg.rows[-1][3] < reg.rows[0][3]  # early stopping stopped early
+    # The setting overfits without regularisation, and every method helps (as lesson 5 says).
+    none = reg.rows[0]
+    assert none[1] == 0 and all(r[2] < none[2] for r in reg.rows[1:]), reg.rows
+    assert min(r[2] for r in reg.rows[1:]) < none[2] - 0.03
     assert tables["preprocessing"].column("inputs") == [64, 64, 64, 20]
     sizes = tables["training_size"]
     acc = sizes.column("test accuracy")

@@ -1,7 +1,9 @@
-"""Every lesson notebook runs top to bottom (in a scratch folder) without an error."""
+"""Every lesson notebook runs top to bottom (in a scratch folder) without an error, and
+is stored executed: a student opening one in a repository viewer sees its outputs."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -12,10 +14,31 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+MAX_KB = 400  # a stored lesson, outputs included
+CHECK_CALL = re.compile(r'^check\("(?P<id>[0-9]{2}-[a-z0-9-]+)", answer\)$', re.MULTILINE)
+
+
+def code_cells(book: object) -> list[object]:
+    return [c for c in book.cells if c.cell_type == "code"]  # type: ignore[attr-defined]
+
+
+def exercise_cells(book: object) -> list[object]:
+    return [c for c in code_cells(book) if "exercise" in c.metadata.get("tags", [])]  # type: ignore[attr-defined]
+
+
+def text_of(cell: object) -> str:
+    """Everything a code cell printed or displayed as text."""
+    parts = []
+    for o in cell.outputs:  # type: ignore[attr-defined]
+        if o.output_type == "stream":
+            parts.append(o.text)
+        elif "data" in o:
+            parts.append(o.data.get("text/plain", ""))
+    return "".join(parts)
 
 
 def test_the_series_is_complete() -> None:
-    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07", "08"]
+    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07", "08", "09"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -33,3 +56,39 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
     # Pictures really rendered: at least one SVG or PNG output where the lesson draws.
     kinds = {k for o in outputs for k in o.get("data", {})}
     assert kinds & {"image/svg+xml", "image/png"}, path.name
+    # Nothing is written next to the lessons: the kernel ran in the scratch folder.
+    assert not list(path.parent.glob("*.html")) and not list(path.parent.glob("*.svg"))
+    # Left as stored, every exercise cell runs and its checker says "not yet".
+    for cell in exercise_cells(book):
+        assert "✗ not yet" in text_of(cell), cell.source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_stored_lesson_has_its_outputs(path: Path) -> None:
+    """scripts/execute-notebooks stores every lesson executed: every code cell shows
+    something (no cell prints nothing by design), nothing failed, and the file stays small."""
+    book = nbformat.read(path, as_version=4)
+    nbformat.validate(book)
+    for cell in code_cells(book):
+        assert cell.outputs, f"{path.name}: a code cell has no stored output:\n{cell.source}"
+        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
+        assert cell.execution_count is not None, cell.source
+    counts = [c.execution_count for c in code_cells(book)]
+    assert counts == list(range(1, len(counts) + 1)), f"{path.name}: not run top to bottom in one go"
+    kinds = {k for c in code_cells(book) for o in c.outputs for k in o.get("data", {})}
+    assert kinds & {"image/svg+xml", "image/png"}, path.name
+    assert path.stat().st_size < MAX_KB * 1024, f"{path.name}: {path.stat().st_size // 1024} KB"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_lesson_has_exercises(path: Path) -> None:
+    """At least two exercise cells, each a placeholder and a checker call naming an
+    exercise of this lesson."""
+    book = nbformat.read(path, as_version=4)
+    cells = exercise_cells(book)
+    assert len(cells) >= 2, path.name
+    for cell in cells:
+        lines = cell.source.splitlines()
+        assert sum(ln.startswith("answer = ...") for ln in lines) == 1, cell.source
+        found = CHECK_CALL.findall(cell.source)
+        assert len(found) == 1 and found[0].startswith(path.name[:2] + "-"), cell.source

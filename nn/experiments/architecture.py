@@ -4,6 +4,7 @@ gradients, and the architecture table."""
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 from autograd_core import vsum
 
@@ -40,7 +41,8 @@ def activation(quick: bool) -> Table:
         )
     return Table(
         "activation",
-        f"Activation vs accuracy and epochs to converge (2-16-16-1, Adam lr 0.01, {n} epochs)",
+        f"Activation vs accuracy and epochs to converge (2-16-16-1, Adam lr 0.01, full batch, {n} epochs; "
+        f"{len(X)} moons points)",
         ["activation", "training accuracy", "validation accuracy", "epochs to 95% training accuracy"],
         rows,
         "Sigmoid's slope is at most 1/4 and its outputs are not centred on 0, so it learns "
@@ -86,13 +88,36 @@ def initialization(quick: bool) -> Table:
         )
     return Table(
         "initialization",
-        f"Initialisation vs accuracy and convergence (10 hidden relu layers of 32, SGD+momentum, {n} epochs)",
-        ["init", "mean |output| at start", "validation accuracy", "epochs to 90% training accuracy", "note"],
+        "Initialisation vs accuracy and convergence (10 hidden relu layers of 32; "
+        f"SGD lr 0.01, momentum 0.9, full batch, {n} epochs)",
+        [
+            "init",
+            "mean abs(output) at start",
+            "validation accuracy",
+            "epochs to 90% training accuracy",
+            "note",
+        ],
         rows,
-        "U(-1, 1) ignores the fan-in: each layer multiplies the signal's scale, so outputs start "
-        "huge and the first steps blow up; Xavier (made for tanh) halves the variance at every "
-        "relu layer, so signals and gradients shrink and learning crawls; He keeps them steady.",
+        _initialization_note(rows),
     )
+
+
+def _initialization_note(rows: list[list[Any]]) -> str:
+    by = {r[0]: r for r in rows}
+    start = {k: f"{by[k][1]:.2g}" for k in by}
+    x, h = by["xavier_uniform"][3], by["he_uniform"][3]
+    ending = (
+        f"In this short run both still reach 90% training accuracy (Xavier at epoch {x}, He at {h}): "
+        "at 10 layers of 32 the shrinking is not yet deep enough to stop training."
+        if x is not None and h is not None
+        else ""
+    )
+    return (
+        f"U(-1, 1) ignores the fan-in: each layer multiplies the signal's scale, so outputs start "
+        f"huge (mean abs output {start['uniform']}) and the first steps blow up. Xavier (made for "
+        f"tanh) halves the variance at every relu layer, so after 10 layers the signal starts small "
+        f"({start['xavier_uniform']}); He keeps its scale ({start['he_uniform']}). {ending}"
+    ).strip()
 
 
 def _outputs(model: MLP, X: list[list[float]]) -> list[float]:
@@ -123,7 +148,7 @@ def hidden_layers(quick: bool) -> Table:
         rows.append([depth, model.num_parameters(), 1 - acc(model, X, y), 1 - acc(model, Xv, yv)])
     return Table(
         "hidden_layers",
-        f"Hidden layers vs error (spirals, layers of 16, Adam, {n} epochs)",
+        f"Hidden layers vs error (spirals, relu layers of 16, Adam lr 0.01, full batch, {n} epochs)",
         ["hidden layers", "parameters", "training error", "validation error"],
         rows,
         "No hidden layer is a linear classifier: it cannot separate spirals. Depth buys "
@@ -148,12 +173,16 @@ def vanishing_gradients(quick: bool) -> Table:
     r_ratio = cols["relu"][0] / cols["relu"][-1]
     table = Table(
         "vanishing_gradients",
-        "Mean |grad| of each layer's weights at initialisation (8 hidden layers of 16, moons)",
+        "Mean |grad| of each layer's weights at initialisation (8 hidden layers of 16, moons; "
+        "sigmoid with Xavier init, relu with He init; no training)",
         ["layer", "sigmoid", "relu"],
         rows,
-        f"First layer / last layer: sigmoid {s_ratio:.1e}, relu {r_ratio:.2g}. Each sigmoid layer "
-        "multiplies the gradient by its slope (at most 1/4): the first layers of a deep sigmoid net "
-        "barely learn. Plot it with nn.viz.plot_gradient_flow or colour the graph by gradient.",
+        f"First layer / last layer: sigmoid {s_ratio:.1e}, relu {r_ratio:.2g}. On its way back "
+        "through a layer the gradient is multiplied by the activation's slope (a sigmoid's is at "
+        "most 1/4) and by the weights it passes through (here Xavier-sized, well below 4): the "
+        "first layers of a deep sigmoid net barely learn. A relu's slope is 1 where it is active, "
+        "and He init sizes the weights to keep the product near 1. Plot it with "
+        "nn.viz.plot_gradient_flow or colour the graph by gradient.",
         plot=("layer", ["sigmoid", "relu"]),
         log_y=True,
     )

@@ -36,13 +36,21 @@ class Table:
 
     def markdown(self) -> str:
         """The table in markdown, with its title and note."""
-        lines = [f"### {self.title}", "", "| " + " | ".join(self.columns) + " |"]
+        lines = [f"### {self.title}", "", "| " + " | ".join(_escape(c) for c in self.columns) + " |"]
         lines.append("|" + "|".join("---" for _ in self.columns) + "|")
         lines += ["| " + " | ".join(_cell(v) for v in r) + " |" for r in self.rows]
         if self.note:
             lines += ["", self.note]
         lines.append(f"\n({self.seconds:.1f} s; seeded, so a rerun prints the same numbers up to timings)")
         return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        """In Jupyter a table shows rendered, as its markdown."""
+        return self.markdown()
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's plain-text view: the markdown source, not the dataclass fields."""
+        printer.text(self.markdown())
 
     def save_csv(self, path: str | Path) -> Path:
         """Write the table as CSV."""
@@ -89,6 +97,11 @@ def _numeric(values: Sequence[Any]) -> bool:
     return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
+def _escape(text: str) -> str:
+    """A ``|`` inside a cell would end the cell: escape it."""
+    return text.replace("|", "\\|")
+
+
 def _cell(v: Any) -> str:
     if v is None:
         return "-"
@@ -96,7 +109,7 @@ def _cell(v: Any) -> str:
         if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e5):
             return f"{v:.2e}"
         return f"{v:.4g}"
-    return str(v)
+    return _escape(str(v))
 
 
 Experiment = Callable[[bool], Table]
