@@ -251,3 +251,13 @@ def test_every_value_is_named_and_no_python_id_appears() -> None:
     assert any(w.startswith("tanh(") or w.startswith("n") for w in words)
     for v in (x0, w0, y):
         assert str(id(v)) not in svg
+
+
+def test_collapse_never_folds_away_a_shared_bias() -> None:
+    from autograd_core import dot
+
+    w1, w2, x = [Value(0.5, label="w1")], [Value(-0.5, label="w2")], [Value(1.0, label="x")]
+    b = Value(0.1, label="shared_b")
+    out = (dot(w1, x) + b).tanh() + (dot(w2, x) + b).tanh()
+    words = texts(parse(draw_graph(out, collapse=True).svg()))
+    assert "shared_b" in words

@@ -115,7 +115,8 @@ def _neurons(order: list[Value]) -> dict[int, Group]:
         if add.op != "+" or len(add.parents) != 2:
             continue
         d, b = add.parents
-        if d.op != "dot" or not b.is_leaf or consumers.get(id(d)) != 1:
+        # The bias folds in only when this neuron alone uses it (an RNN's b_h is shared).
+        if d.op != "dot" or not b.is_leaf or consumers.get(id(d)) != 1 or consumers.get(id(b)) != 1:
             continue
         # A dot node's parents are w_1..w_n then x_1..x_n: fold the weights, keep the inputs.
         ws = d.parents[: len(d.parents) // 2]
