@@ -197,12 +197,14 @@ def backward_fast(root: Node, seed: float) -> None:
                 if g:  # a zero gradient passes nothing back
                     node.grad += g  # final here: every consumer of node is newer, so done
                     parents = node._prev
-                    if len(parents) == 2:  # nearly every node: unrolled, 2-3x faster than zip
+                    if not parents:  # a leaf (half the nodes of a typical graph)
+                        continue
+                    if len(parents) == 2:  # nearly every other node: unrolled, 2-3x faster than zip
                         a, b = parents
                         la, lb = node._local
                         a._g += la * g
                         b._g += lb * g
-                    elif parents:
+                    else:
                         for parent, local in zip(parents, node._local):
                             parent._g += local * g
         except BaseException:

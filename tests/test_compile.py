@@ -219,3 +219,149 @@ def test_losses_trace_their_targets_exactly() -> None:
         assert bce(Value(9.0), Value(float(y))).data == bce(Value(9.0), y).data
         assert hinge(Value(0.3), Value(float(y))).data == pytest.approx(hinge(Value(0.3), y).data)
     assert mse(vsum(z), 1.0).data == pytest.approx((1.1 - 1.0) ** 2)
+
+
+# -- nothing is frozen silently ---------------------------------------------------------
+
+
+def test_detach_is_a_stop_gradient_not_a_frozen_constant() -> None:
+    assert list(compile(lambda x: x.detach() * x, [2.0])([[3.0], [-1.0]])) == [9.0, 1.0]
+    w = Value(1.5)
+
+    def f(x: Value) -> Value:
+        h = x * w
+        return h.detach() * h + h  # d/dw = x * stop(h) + x
+
+    c = compile(f, [2.0])
+    rows = [[3.0], [-1.0], [0.5]]
+    out, g = c.backward(rows, accumulate=False)
+    eager = [f(Value(r[0])) for r in rows]
+    assert list(out) == pytest.approx([e.data for e in eager], rel=1e-12)
+    assert g[0] == pytest.approx(sum(gradients(e, [w])[0] for e in eager), rel=1e-12)
+    assert Value(2.0).detach().is_leaf  # outside a trace detach is unchanged
+
+
+def test_values_turned_into_numbers_are_refused() -> None:
+    from autograd_core import no_grad
+
+    w = Value(0.5)
+
+    def rewrapped(x: Value) -> Value:
+        return Value(x.data) * x
+
+    def in_no_grad(x: Value) -> Value:
+        with no_grad():
+            c = x * 2.0
+        return c * x
+
+    def parameter_frozen(x: Value) -> Value:  # w is read fresh, its copy would be frozen
+        return Value(w.data * 2.0) * x + w
+
+    for fn in (rewrapped, in_no_grad, parameter_frozen):
+        with pytest.raises(TracingError, match="constant made while tracing"):
+            compile(fn, [2.0])
+    with pytest.raises(TracingError, match="constant made while tracing"):
+        compile(rewrapped, [2.0], check=[3.0])
+    assert w.data == 0.5  # the parameters nudged for the second trace are restored exactly
+    assert list(compile(lambda x: x * Value(3.0) + 1.0, [2.0])([[1.0]])) == [4.0]  # true constants are fine
+    # A number taken from the data that cancels out (a softmax's shift) is accepted.
+    shifted = compile(lambda x, y: (x - max(x.data, y.data)) - (y - max(x.data, y.data)), [1.0, 2.0])
+    assert list(shifted([[5.0, 1.0]])) == [4.0]
+
+
+def test_examples_must_be_numbers() -> None:
+    with pytest.raises(TypeError, match="str"):
+        compile(lambda x: x * 2.0, ["1.5"])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="str"):
+        compile(lambda x, y: x * y, "12")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="str"):
+        compile(lambda x: x * 2.0, [1.0], check="1")  # type: ignore[arg-type]
+
+
+def test_inputs_outside_an_op_domain_raise_domain_error() -> None:
+    from autograd_core import DomainError
+
+    w = Value(1.0)
+    log = compile(lambda x: (x * w).log(), [1.0])
+    with pytest.raises(DomainError, match=r"'log'.*x > 0.*sample 1"):
+        log([[1.0], [-1.0]])
+    with pytest.raises(DomainError, match=r"'log'.*sample 2"):
+        log.backward([[1.0], [2.0], [0.0]], check=False)
+    recip = compile(lambda x: 1.0 / x, [1.0])
+    with pytest.raises(DomainError, match=r"division by zero.*sample 0"):
+        recip([[0.0], [1.0]])
+    power = compile(lambda a, b: a**b, [2.0, 0.5])  # a**b with b a Value needs a > 0
+    with pytest.raises(DomainError, match="positive base"):
+        power([[2.0, 2.0], [-2.0, 2.0]])
+    assert list(log([[np.e]])) == pytest.approx([1.0])
+    assert np.isinf(compile(lambda x: x.exp(), [1.0])([[1000.0]])[0])  # overflow is no domain error
+
+
+def test_a_non_finite_output_that_is_an_input_is_reported() -> None:
+    ident = compile(lambda x, y: x, [1.0, 2.0])
+    with pytest.raises(FloatingPointError, match=r"input 0.*sample 1"):
+        ident.backward([[1.0, 2.0], [np.nan, 2.0]])
+
+
+# -- the fast paths: fused dense layers, laid-out rows, kept buffers -------------------------
+
+
+@given(
+    st.sampled_from(["relu", "tanh", "sigmoid", "leaky_relu", "linear"]),
+    st.sampled_from([None, "sigmoid", "tanh"]),
+    st.lists(st.integers(1, 5), min_size=1, max_size=3),
+    st.integers(1, 7),
+    st.integers(0, 10_000),
+)
+def test_fused_dense_layers_match_eager(
+    act: str, out_act: str | None, hidden: list[int], n: int, seed: int
+) -> None:
+    m = MLP(2, [*hidden, 2], activation=act, output_activation=out_act, seed=seed)
+    c = compile(lambda a, b, t0, t1: mse(m([a, b]), [t0, t1]), [0.1, -0.2, 0.5, 0.5])
+    assert "dense" in c.describe()
+    rows = np.random.default_rng(seed).normal(size=(n, 4))
+    out, g = c.backward(rows, weight=np.linspace(0.5, 1.5, n), accumulate=False)
+    eager_g = np.zeros(len(c.params))
+    for k, r in enumerate(rows):
+        e = mse(m([Value(r[0]), Value(r[1])]), [float(r[2]), float(r[3])])
+        assert out[k] == pytest.approx(e.data, rel=1e-10, abs=1e-12)
+        eager_g += np.array(gradients(e, c.params)) * np.linspace(0.5, 1.5, n)[k]
+    assert g == pytest.approx(eager_g, rel=1e-10, abs=1e-12)
+
+
+def test_unusual_layers_shared_and_constant_weights_and_gathered_inputs() -> None:
+    w, v, b = Value(0.5), Value(-1.5), Value(0.25)
+
+    def f(x: Value, y: Value, z: Value) -> Value:
+        tied = dot([w, w, 2.0], [x, y, z]) + b  # one weight twice, a constant weight
+        other = dot([v, w], [z, x])  # same level, other inputs: gathered per node
+        return (tied.tanh() * other).softplus() + dot([v, v], [tied, tied])
+
+    c = compile(f, [0.1, 0.2, 0.3])
+    rows = np.random.default_rng(1).normal(size=(5, 3))
+    out, g = c.backward(rows, accumulate=False)
+    for k, r in enumerate(rows):
+        assert out[k] == pytest.approx(f(*[Value(x) for x in r]).data, rel=1e-12)
+    eager = np.sum([gradients(f(*[Value(x) for x in r]), c.params) for r in rows], axis=0)
+    assert g == pytest.approx(eager, rel=1e-10, abs=1e-12)
+
+
+def test_buffers_kept_between_calls_never_leak_into_results() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from autograd_core.compile import release_buffers
+
+    m = MLP(3, [8, 8, 1], seed=0)
+    c = compile(lambda *x: m(list(x)), [0.1, 0.2, 0.3])
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    first = c(X)
+    expected = [m(list(r)).data for r in X]
+    assert list(first) == pytest.approx(expected, rel=1e-12)
+    first[:] = 0.0  # the caller owns its result
+    assert list(c(X[:7])) == pytest.approx(expected[:7], rel=1e-12)  # another batch size
+    assert list(c(X)) == pytest.approx(expected, rel=1e-12)
+    release_buffers()
+    with ThreadPoolExecutor(4) as pool:  # concurrent calls each get their own arrays
+        results = list(pool.map(lambda k: c(X[: 10 + k]), range(16)))
+    for k, r in enumerate(results):
+        assert list(r) == pytest.approx(expected[: 10 + k], rel=1e-12)

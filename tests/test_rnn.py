@@ -76,3 +76,39 @@ def test_many_to_one_and_errors() -> None:
     with pytest.raises(ValueError, match="truncate"):
         RNN(1, 2, truncate=0)
     assert "recurrent" in RNN(1, 4).summary_table()
+
+
+def test_truncated_rnn_compiles_exactly() -> None:
+    # The hidden state detached every `truncate` steps keeps flowing forward in the
+    # compiled program (a stop-gradient, not a constant frozen from the traced example).
+    r = RNN(1, 4, truncate=2, seed=0)
+    X = [[0.1, 0.2, 0.3, 0.4], [0.9, -0.5, 0.3, 0.1], [0.0, 0.7, -0.2, 0.5]]
+    for a, b in zip(predict(r, X), predict(r, X, engine="compiled")):
+        assert b == pytest.approx(a, rel=1e-12, abs=1e-14)
+    y = [[0.0, *s[:-1]] for s in X]
+    models = []
+    for engine in ("eager", "compiled"):
+        m = RNN(1, 3, truncate=2, seed=1)
+        fit(m, X, y, loss="mse", optimizer=optim.SGD(m.parameters(), lr=0.1), epochs=3,
+            batch_size=2, progress=False, engine=engine)  # fmt: skip
+        models.append([p.data for p in m.parameters()])
+    assert models[1] == pytest.approx(models[0], abs=1e-10)
+
+
+def test_compiled_programs_per_sequence_length_are_bounded() -> None:
+    import gc
+    import weakref
+
+    from nn.training.compiled import MAX_PROGRAMS, forward_programs
+
+    r = RNN(1, 2, seed=0)
+    for length in range(1, MAX_PROGRAMS + 10):
+        predict(r, [[0.1] * length], engine="compiled")
+    cached = forward_programs(r)
+    assert len(cached.programs) == MAX_PROGRAMS
+    predict(r, [[0.1] * (MAX_PROGRAMS + 9)], engine="compiled")  # the latest is kept
+    assert len(cached.programs) == MAX_PROGRAMS
+    ref = weakref.ref(r)
+    del r, cached
+    gc.collect()
+    assert ref() is None  # the model is still held weakly

@@ -1,183 +1,691 @@
 """``compile``: trace a scalar function once, then run it over a whole NumPy batch.
 
 Training evaluates the same scalar graph for every sample. ``compile(fn, example)``
-calls ``fn`` once on placeholder inputs, keeps the graph, and turns it into a program
-over arrays whose last axis is the batch:
+calls ``fn`` on placeholder inputs, keeps the graph, and turns it into a program over
+a *table*: one row per graph node, one column per sample (``V``; the batch is the last
+axis, so the rows of one node are contiguous). Parameters and constants live in one
+vector of scalars ``S``, the parameters first.
 
 * every node gets a *level* (leaves 0, else 1 + the deepest parent); nodes of one level
-  and one op form a *group* that runs as ONE vectorised step: gather the parents' rows,
-  apply the op's rule with NumPy (the same rule the eager engine uses, read with the
-  ARRAY namespace), store the output rows and the local derivatives;
-* backward walks the groups in reverse and scatters ``local * upstream`` into the
-  parents' rows, with the reductions precomputed (sorted indices and ``np.add.reduceat``,
-  never the slow ``np.add.at``); parameters are the same for every sample, so their
-  contributions are summed over the batch first and land in one small vector.
+  and one op form a *group* that runs as ONE vectorised step: the op's rule (the same
+  rule the eager engine uses, read with the ARRAY namespace) applied to whole rows;
+* a group of ``dot`` nodes whose weights are scalars is a layer: ONE matrix product
+  ``W @ X``. When each of its outputs feeds only a ``+ bias`` and that feeds only an
+  activation (``act(w·x + b)``, a neuron), the three run as one *dense* step on the same
+  rows; backward is then ``dz = up * act'``, ``dW = dz @ X.T``, ``db = sum(dz)``,
+  ``dX = W.T @ dz``, as one would write it by hand;
+* rows are laid out step by step, each step's outputs contiguous and in the order its
+  consumers read them, so a step reads its inputs and writes its outputs through
+  slices (views, no copies) wherever the graph allows;
+* backward walks the steps in reverse, putting ``local * upstream`` into the parents'
+  gradient rows (``G``, the same shape as ``V``). Which rows a step is the first to
+  write is worked out once, when compiling: those are assigned, not added (no zeroing,
+  no temporary). Parameters are the same for every sample, so their gradients are
+  summed over the batch and land in one small vector.
 
-Leaves that existed before tracing (a model's parameters) are read fresh at every call
-and receive their gradients in ``.grad``, summed over the batch and scaled by
-``weight``; leaves made while tracing (constants) are baked in.
-
-Like ``jax.jit``, only what the graph records is compiled: Python control flow that looks
-at the data (``if x.data > 0``) is frozen at its traced branch. What can be detected is:
-comparing or converting a Value while tracing raises ``TracingError``, and the function
-is traced a second time on another example; if the two graphs differ, it raises too.
+Leaves that existed before tracing (a model's parameters) are read fresh at every call;
+leaves made while tracing (constants) are baked in. Like ``jax.jit``, only what the graph
+records is compiled; what would freeze a number silently is refused (see ``trace``).
+An input outside an op's domain raises ``DomainError`` naming the op and the sample, as
+the eager engine does.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
+import threading
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..backward import topological_order
+from ..backward import gradients
 from ..modes import TracingError, gc_paused
-from ..ops import ARRAY, DOT, Op
+from ..ops import ADD, ARRAY, DOT, RELU, SIGMOID, TANH, DomainError, Op
 from ..value import Value
-from .trace import join_outputs, signature, trace
+from .trace import STOP_GRADIENT, Trace, changed_constants, nudged, trace_twice
+
+Rows = slice | np.ndarray  # rows of the table: a slice (a view) when they are consecutive
+
+
+class BatchDomainError(DomainError, FloatingPointError):
+    """An input outside an op's domain, met by a compiled program. A ``DomainError`` as
+    in the eager engine, and a ``FloatingPointError`` as compiled programs raised before."""
+
+
+def _as_rows(idx: Sequence[int] | np.ndarray) -> Rows:
+    """Row indices as a slice when they are consecutive and ascending (reading them is
+    then a view, not a copy), else as an index array."""
+    a = np.asarray(idx, dtype=np.intp).ravel()
+    if len(a) and (len(a) == 1 or bool((np.diff(a) == 1).all())):
+        return slice(int(a[0]), int(a[0]) + len(a))
+    return a
+
+
+def _row_list(rows: Rows) -> np.ndarray:
+    return np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
+
+
+# -- where gradients go ------------------------------------------------------------------
+
+
+class _RowGrad:
+    """Where one input of a step sends its gradient: rows of ``G``.
+
+    ``assign`` (decided when compiling, see ``_plan_backward``) means this is the first
+    write to every one of these rows, so the contribution is stored, not added. A row
+    that appears twice (``x * x``, or every neuron of a layer reading the same input
+    through a gathered dot) needs its contributions summed first: sorted positions and
+    ``np.add.reduceat`` do it without the slow ``np.add.at``.
+    """
+
+    __slots__ = ("assign", "reduce", "rows")
+
+    def __init__(self, rows: Sequence[int] | np.ndarray) -> None:
+        flat = np.asarray(rows, dtype=np.intp).ravel()
+        self.assign = False
+        # (order, each distinct row, where its run starts in that order), for repeats
+        self.reduce: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        if len(np.unique(flat)) != len(flat):
+            order = np.argsort(flat, kind="stable")
+            uniq, starts = np.unique(flat[order], return_index=True)
+            self.reduce = (order, uniq, starts)
+        self.rows = _as_rows(flat)
+
+    @property
+    def can_assign(self) -> bool:
+        """Stored with ``out=`` into a view: consecutive rows, none repeated."""
+        return isinstance(self.rows, slice)
+
+    def indices(self) -> np.ndarray:
+        """Every row this target writes."""
+        return _row_list(self.rows)
+
+    def put(self, G: np.ndarray, contrib: np.ndarray) -> None:
+        """Add (or store) ``contrib`` (rows, batch) into the gradient rows."""
+        if self.reduce is not None:
+            order, uniq, starts = self.reduce
+            G[uniq] += np.add.reduceat(contrib[order], starts, axis=0)
+        elif self.assign:
+            G[self.rows] = contrib
+        else:
+            G[self.rows] += contrib
+
+    def put_product(self, G: np.ndarray, local: Any, up: np.ndarray) -> None:
+        """``put(local * up)``, straight into ``G`` when assigning (no temporary)."""
+        if self.assign and self.reduce is None:
+            np.multiply(local, up, out=G[self.rows])
+        else:
+            self.put(G, local * up)
+
+
+def _scalar_sums(local: Any, up: np.ndarray) -> np.ndarray:
+    """sum over the batch of ``local * up``, one number per row (``local``: a number,
+    a column (k, 1), or rows (k, batch))."""
+    if np.ndim(local) < 2 or np.shape(local)[1] == 1:  # the same for every sample
+        return np.ravel(local) * up.sum(axis=1)
+    return np.einsum("kb,kb->k", np.broadcast_to(local, up.shape), up)
+
+
+def _add_to_scalars(GS: np.ndarray, slots: np.ndarray, sums: np.ndarray, unique: bool) -> None:
+    if unique:
+        GS[slots] += sums
+    else:
+        GS += np.bincount(slots, weights=np.broadcast_to(sums, slots.shape), minlength=len(GS))
+
+
+# -- steps -------------------------------------------------------------------------------
+
+
+class _Workspace:
+    """One call's arrays: the table ``V`` (rows x batch), its gradients ``G``, the
+    scalars ``S`` and their gradients ``GS``, and scratch rows for temporaries
+    (``tmp``). The big ones come from ``_POOL`` and go back to it."""
+
+    __slots__ = ("G", "GS", "S", "V", "tmp")
+
+    def __init__(self, V: np.ndarray, S: np.ndarray) -> None:
+        self.V, self.S = V, S
+        self.G: np.ndarray = np.empty((0, 0))
+        self.GS: np.ndarray = np.empty(0)
+        self.tmp: np.ndarray = np.empty((0, 0))
+
+    def release(self) -> None:
+        """Hand the big arrays back to the pool (after the outputs were copied out)."""
+        _POOL.give(*(a for a in (self.V, self.G, self.tmp) if a.size))
+
+
+class _ArrayPool:
+    """Arrays kept between calls, by shape and dtype, up to ``max_bytes`` in all (least
+    recently returned dropped first).
+
+    Why: on Linux (glibc) an array of more than ~128 KB freed at the end of one call is
+    handed back to the operating system, and the next call's fresh array pays a page
+    fault for every 4 KB it touches. On the machine this was tuned on, that cost more
+    than the arithmetic: a 20 µs matrix product whose 512 KB result was then added to
+    took 0.45 ms. Reusing the table, its gradients and the scratch rows avoids it.
+    Thread-safe; ``release_buffers()`` empties it.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.free: dict[tuple[tuple[int, ...], str], list[np.ndarray]] = {}
+        self.lock = threading.Lock()
+
+    def take(self, shape: tuple[int, ...], dtype: Any = float) -> np.ndarray:
+        """An array of this shape and dtype (contents undefined)."""
+        key = (shape, str(np.dtype(dtype).char))
+        with self.lock:
+            arrays = self.free.get(key)
+            if arrays:
+                a = arrays.pop()
+                self.bytes -= a.nbytes
+                return a
+        return np.empty(shape, dtype)
+
+    def give(self, *arrays: np.ndarray) -> None:
+        """Keep ``arrays`` for a later ``take``."""
+        with self.lock:
+            for a in arrays:
+                key = (a.shape, str(a.dtype.char))
+                self.free.setdefault(key, []).append(a)
+                self.free[key] = self.free.pop(key)  # most recent last
+                self.bytes += a.nbytes
+            while self.bytes > self.max_bytes:
+                key = next(iter(self.free))
+                self.bytes -= self.free[key].pop(0).nbytes
+                if not self.free[key]:
+                    del self.free[key]
+
+    def clear(self) -> None:
+        """Drop every kept array."""
+        with self.lock:
+            self.free.clear()
+            self.bytes = 0
+
+
+#: Scratch arrays shared by every compiled program, at most 64 MiB (a 10000-sample batch of an
+#: MLP(2, [64, 64, 1]) keeps ~28 MB here between steps).
+_POOL = _ArrayPool(max_bytes=64 * 2**20)
+
+
+def release_buffers() -> None:
+    """Free the arrays compiled programs keep between calls (they are made again, at
+    some cost, by the next call)."""
+    _POOL.clear()
 
 
 class _Column:
-    """Where one input of a group comes from, and how its gradient goes back.
+    """One input position of an elementwise step: where each node's parent is (rows of
+    the table, scalars, or some of each) and where its gradient goes."""
 
-    ``node`` rows of the batch table, ``scalar`` entries of the parameter/constant
-    vector, or ``mixed`` (some of each). The reductions for the backward scatter are
-    precomputed here: a parent used twice in one group (``x * x``, or every neuron of a
-    layer reading the same input) needs its contributions summed, which sorted indices
-    and ``np.add.reduceat`` do without the slow ``np.add.at``.
-    """
+    __slots__ = ("grad", "kind", "n", "needs_grad", "row_pos", "rows", "scalar_pos", "slots", "unique")
 
-    __slots__ = ("kinds", "n", "node_idx", "node_pos", "order", "scalar_idx", "scalar_pos", "starts", "uniq")
+    def __init__(self, places: list[tuple[str, int]], needs_grad: list[bool], params: int) -> None:
+        self.n = len(places)
+        is_row = np.array([kind == "row" for kind, _ in places])
+        idx = np.array([i for _, i in places], dtype=np.intp)
+        self.row_pos, self.scalar_pos = np.nonzero(is_row)[0], np.nonzero(~is_row)[0]
+        self.rows = _as_rows(idx[self.row_pos])
+        self.slots = idx[self.scalar_pos]
+        self.unique = len(np.unique(self.slots)) == len(self.slots)
+        self.kind = "rows" if is_row.all() else "scalars" if not is_row.any() else "mixed"
+        self.grad = _RowGrad(idx[self.row_pos])
+        # Gradients are needed for rows that depend on a parameter, and for parameters.
+        self.needs_grad = any(needs_grad) or bool((self.slots < params).any())
 
-    def __init__(self, kinds: list[str], idx: list[int]) -> None:
-        self.n = len(idx)
-        is_node = np.array([k == "node" for k in kinds])
-        ix = np.array(idx, dtype=np.intp)
-        self.node_pos = np.nonzero(is_node)[0]
-        self.scalar_pos = np.nonzero(~is_node)[0]
-        self.node_idx = ix[self.node_pos]
-        self.scalar_idx = ix[self.scalar_pos]
-        self.kinds = "node" if is_node.all() else "scalar" if not is_node.any() else "mixed"
-        self.order = self.starts = self.uniq = None
-        if len(np.unique(self.node_idx)) != len(self.node_idx):
-            self.order = np.argsort(self.node_idx, kind="stable")
-            self.uniq, self.starts = np.unique(self.node_idx[self.order], return_index=True)
-
-    def gather(self, V: np.ndarray, S: np.ndarray) -> np.ndarray:
-        """The input values: shape (n, batch), or (n, 1) when all are scalars."""
-        if self.kinds == "node":
-            return V[self.node_idx]
-        if self.kinds == "scalar":
-            return S[self.scalar_idx]
-        out = np.empty((self.n, V.shape[1]))
-        out[self.node_pos] = V[self.node_idx]
-        out[self.scalar_pos] = S[self.scalar_idx]
+    def read(self, ws: _Workspace) -> np.ndarray:
+        """The input values: (n, batch), or (n, 1) when all are scalars."""
+        if self.kind == "rows":
+            return ws.V[self.rows]
+        if self.kind == "scalars":
+            return ws.S[self.slots][:, None]
+        out = np.empty((self.n, ws.V.shape[1]))
+        out[self.row_pos] = ws.V[self.rows]
+        out[self.scalar_pos] = ws.S[self.slots][:, None]
         return out
 
-    def scatter(self, contrib: np.ndarray, G: np.ndarray, GS: np.ndarray) -> None:
-        """Add each row of ``contrib`` (n, batch) into its parent's gradient."""
-        if self.kinds == "node":
-            node_part = contrib
-        else:
-            sums = contrib[self.scalar_pos].sum(axis=1) if self.kinds == "mixed" else contrib.sum(axis=1)
-            GS += np.bincount(self.scalar_idx, weights=sums, minlength=len(GS))
-            if self.kinds == "scalar":
-                return
-            node_part = contrib[self.node_pos]
-        if self.order is None or self.starts is None:
-            G[self.node_idx] += node_part
-        else:
-            G[self.uniq] += np.add.reduceat(node_part[self.order], self.starts, axis=0)
+    def backprop(self, local: Any, up: np.ndarray, ws: _Workspace) -> None:
+        """Send ``local * up`` to the parents: rows of ``G``, or summed into ``GS``."""
+        if self.kind == "rows":
+            self.grad.put_product(ws.G, local, up)
+            return
+        if self.kind == "scalars":
+            _add_to_scalars(ws.GS, self.slots, _scalar_sums(local, up), self.unique)
+            return
+        contrib = np.broadcast_to(local * up, up.shape)
+        _add_to_scalars(ws.GS, self.slots, contrib[self.scalar_pos].sum(axis=1), self.unique)
+        self.grad.put(ws.G, contrib[self.row_pos])
 
 
-class _Group:
-    """One (level, op) step: the nodes it computes and where their inputs come from."""
+class _Elementwise:
+    """Nodes of one level and one op: the op's rule applied to whole rows at once."""
 
-    __slots__ = ("columns", "local_rows", "op", "rows")
+    __slots__ = ("columns", "needs_grad", "op", "out")
 
-    def __init__(self, op: Op, rows: np.ndarray, columns: list[_Column]) -> None:
-        self.op = op
-        self.rows = rows  # rows of the batch table this group writes
-        self.columns = columns
-        self.local_rows: list[Any] = []
+    def __init__(self, op: Op, out: slice, columns: list[_Column], needs_grad: bool) -> None:
+        self.op, self.out, self.columns = op, out, columns
+        # A stop-gradient passes no gradient back: its backward is skipped outright.
+        self.needs_grad = needs_grad and op is not STOP_GRADIENT
+
+    def forward(self, ws: _Workspace, keep: bool) -> Any:
+        """Compute the rows; return the local derivatives when ``keep``."""
+        args = [c.read(ws) for c in self.columns]
+        out, local = self.op.rule(ARRAY, *args)
+        if self.op.domain is not None:
+            _check_domain(self.op, args, out, local)
+        ws.V[self.out] = out
+        return local if keep else None
+
+    def backward(self, ws: _Workspace, saved: Any) -> None:
+        """Send each input its ``local * upstream``."""
+        up = ws.G[self.out]
+        for local, column in zip(saved, self.columns):
+            if column.needs_grad:
+                column.backprop(local, up, ws)
+
+    @property
+    def name(self) -> str:
+        """What error messages call this step."""
+        return f"op '{self.op.display}'"
+
+    def describe(self) -> str:
+        """One line for ``Compiled.describe``."""
+        k = self.out.stop - self.out.start
+        return f"{self.op.display:>14} x{k:<4} -> rows {self.out.start}:{self.out.stop}"
 
 
-class _DotGroup:
-    """A group of ``dot`` nodes whose weights are scalars (parameters) and whose inputs
-    are batch rows: a layer of neurons. It runs as matrix products instead of 2n
-    separate columns: out = W @ X, dW = G @ X^T (already summed over the batch), dX = W^T G.
-    When every node reads the same input rows (a dense layer) X is one (n, batch) block;
-    otherwise each node's inputs are gathered into an (nodes, n, batch) block."""
+# Activations computed in place on a dense step's rows, their slope recomputed from the
+# output in backward with scratch rows (nothing kept between the passes, no temporary
+# allocated). The same formulas as their rules in ops.py (relu: maximum keeps a nan a
+# nan, as the rule does; its slope a > 0 is the rule's x > 0, false for a nan).
+def _relu_slope(a: np.ndarray, up: np.ndarray, ws: _Workspace) -> None:
+    # The 0/1 slope as floats, then one product: masked writes (copyto where=, putmask)
+    # mispredict a branch per element and were 5-8x slower on a random half of zeros.
+    on = np.greater(a, 0.0, out=ws.tmp[: len(a)], casting="unsafe")
+    up *= on
 
-    __slots__ = ("inputs", "op", "rows", "saved", "shared", "weights")
 
-    def __init__(self, op: Op, rows: np.ndarray, weights: np.ndarray, inputs: np.ndarray) -> None:
-        self.op, self.rows = op, rows
-        self.weights = weights  # (nodes, n) indices into the scalar vector
-        self.shared = bool((inputs == inputs[0]).all())
-        self.inputs = inputs[0] if self.shared else inputs  # (n,) or (nodes, n) row indices
-        self.saved: Any = None
+def _tanh_slope(a: np.ndarray, up: np.ndarray, ws: _Workspace) -> None:
+    slope = np.multiply(a, a, out=ws.tmp[: len(a)])
+    np.subtract(1.0, slope, out=slope)
+    up *= slope
 
-    def forward(self, V: np.ndarray, S: np.ndarray, keep: bool) -> None:
-        W = S[self.weights, 0]
-        X = V[self.inputs]
-        V[self.rows] = W @ X if self.shared else np.einsum("gn,gnb->gb", W, X)
-        if keep:
-            self.saved = (W, X)
 
-    def backward(self, G: np.ndarray, GS: np.ndarray) -> None:
-        W, X = self.saved
-        up = G[self.rows]
+def _sigmoid_slope(a: np.ndarray, up: np.ndarray, ws: _Workspace) -> None:
+    slope = np.subtract(1.0, a, out=ws.tmp[: len(a)])
+    slope *= a
+    up *= slope
+
+
+_IN_PLACE: dict[
+    Op, tuple[Callable[[np.ndarray], Any], Callable[[np.ndarray, np.ndarray, _Workspace], None]]
+] = {
+    RELU: (lambda z: np.maximum(z, 0.0, out=z), _relu_slope),
+    TANH: (lambda z: np.tanh(z, out=z), _tanh_slope),
+    SIGMOID: (lambda z: np.copyto(z, ARRAY.sigmoid(z)), _sigmoid_slope),
+}
+
+
+class _Dense:
+    """A layer: ``out = act(W @ X + b)`` for k dot nodes with scalar weights.
+
+    ``X`` is n rows every node reads (one matrix product), or, when the nodes read
+    different rows, (k, n) rows gathered per node (one ``einsum``). ``bias`` and ``act``
+    are there when each dot fed only a ``+ scalar`` and that only a unary op; those
+    nodes then have no rows of their own.
+    """
+
+    __slots__ = (
+        *("act", "bias", "bias_unique", "needs_grad", "out", "shared"),
+        *("w", "w_block", "x", "x_grad", "x_needs_grad"),
+    )
+
+    def __init__(
+        self, out: slice, w: np.ndarray, x: np.ndarray, bias: np.ndarray | None, act: Op | None
+    ) -> None:
+        self.out, self.w, self.bias, self.act = out, w, bias, act
+        self.bias_unique = bias is not None and len(np.unique(bias)) == len(bias)
+        self.shared = x.ndim == 1
+        self.x: Rows | np.ndarray = _as_rows(x) if self.shared else x
+        # The weights as one block of the scalar vector (a reshaped view) when they are.
+        flat = _as_rows(w)
+        self.w_block = flat if isinstance(flat, slice) else None
+        self.x_grad = _RowGrad(x)
+        self.needs_grad = self.x_needs_grad = True
+
+    @property
+    def width(self) -> int:
+        """Rows of scratch space the backward pass needs."""
+        return self.out.stop - self.out.start
+
+    def weights(self, S: np.ndarray) -> np.ndarray:
+        """W, (k, n)."""
+        return S[self.w_block].reshape(self.w.shape) if self.w_block is not None else S[self.w]
+
+    def forward(self, ws: _Workspace, keep: bool) -> Any:
+        """out = act(W @ X + b), written straight into the table's rows."""
+        W, X, z = self.weights(ws.S), ws.V[self.x], ws.V[self.out]
         if self.shared:
-            GS += np.bincount(self.weights.ravel(), weights=(up @ X.T).ravel(), minlength=len(GS))
-            G[self.inputs] += W.T @ up
+            np.matmul(W, X, out=z)
         else:
-            dW = np.einsum("gb,gnb->gn", up, X)
-            GS += np.bincount(self.weights.ravel(), weights=dW.ravel(), minlength=len(GS))
-            dX = (W[:, :, None] * up[:, None, :]).reshape(-1, up.shape[1])
-            flat = self.inputs.ravel()
-            order = np.argsort(flat, kind="stable")
-            uniq, starts = np.unique(flat[order], return_index=True)
-            G[uniq] += np.add.reduceat(dX[order], starts, axis=0)
-        self.saved = None
+            np.einsum("kn,knb->kb", W, X, out=z)
+        if self.bias is not None:
+            z += ws.S[self.bias][:, None]
+        if self.act is None:
+            return None
+        if self.act in _IN_PLACE:
+            _IN_PLACE[self.act][0](z)
+            return None
+        out, (slope,) = self.act.rule(ARRAY, z)
+        z[...] = out
+        return slope if keep else None
+
+    def backward(self, ws: _Workspace, saved: Any) -> None:
+        """dz = up * act'; dW = dz @ X.T; db = sum of dz; dX = W.T @ dz."""
+        dz = ws.G[self.out]  # updated in place: nothing reads this step's gradient rows again
+        if self.act in _IN_PLACE:
+            _IN_PLACE[self.act][1](ws.V[self.out], dz, ws)
+        elif self.act is not None:
+            dz *= saved
+        W, X = self.weights(ws.S), ws.V[self.x]
+        dW = dz @ X.T if self.shared else np.einsum("kb,knb->kn", dz, X)
+        if self.w_block is not None:
+            ws.GS[self.w_block] += dW.ravel()
+        else:
+            _add_to_scalars(ws.GS, self.w.ravel(), dW.ravel(), unique=False)
+        if self.bias is not None:
+            _add_to_scalars(ws.GS, self.bias, dz.sum(axis=1), self.bias_unique)
+        if not self.x_needs_grad:
+            return
+        if self.shared and self.x_grad.assign and len(W) == 1:  # an outer product: a BLAS
+            np.multiply(W.T, dz, out=ws.G[self.x_grad.rows])  # product with k=1 was 6x slower
+        elif self.shared and self.x_grad.assign:
+            np.matmul(W.T, dz, out=ws.G[self.x_grad.rows])
+        elif self.shared:
+            self.x_grad.put(ws.G, W.T @ dz)
+        else:  # each node's own inputs: (k, n, batch) contributions, summed per row
+            self.x_grad.put(ws.G, (W[:, :, None] * dz[:, None, :]).reshape(-1, dz.shape[1]))
+
+    @property
+    def name(self) -> str:
+        """What error messages call this step."""
+        return f"layer '{self.describe().split(' ->')[0].strip()}' (dot, + and activation)"
+
+    def describe(self) -> str:
+        """One line for ``Compiled.describe``."""
+        k, n = self.w.shape
+        what = f"dense {k}x{n}" + (" +b" if self.bias is not None else "")
+        what += f" {self.act.display}" if self.act is not None else ""
+        if isinstance(self.x, slice):
+            source = f"rows {self.x.start}:{self.x.stop}"
+        else:  # gathered: a copy of rows that are not one block (or not the same for every node)
+            source = f"rows {self.x.tolist()}" if self.shared else "each node's own rows"
+        return f"{what:>22} -> rows {self.out.start}:{self.out.stop} (reads {source})"
 
 
-def _dot_group(nodes: list[Value], where: dict[int, tuple[str, int]]) -> _DotGroup | None:
-    """The fast form of a group of dot nodes, when its shape allows one."""
-    n = len(nodes[0].parents) // 2
-    w_kinds = {where[id(p)][0] for node in nodes for p in node.parents[:n]}
-    x_kinds = {where[id(p)][0] for node in nodes for p in node.parents[n:]}
-    if w_kinds != {"scalar"} or x_kinds != {"node"}:
-        return None
-    weights = np.array([[where[id(p)][1] for p in node.parents[:n]] for node in nodes], dtype=np.intp)
-    inputs = np.array([[where[id(p)][1] for p in node.parents[n:]] for node in nodes], dtype=np.intp)
-    rows = np.array([where[id(node)][1] for node in nodes], dtype=np.intp)
-    return _DotGroup(nodes[0].op_entry, rows, weights, inputs)
+def _check_domain(op: Op, args: list[np.ndarray], out: Any, local: Sequence[Any]) -> None:
+    """Raise ``BatchDomainError`` if a sample's inputs are outside ``op``'s domain.
+
+    Vectorised: every input outside a domain of the table's ops gives a nan or inf output
+    or local derivative (log, sqrt, division, powers), so only those entries are looked
+    at, and the op's own check (``Op.domain``, the eager engine's) decides, on the first
+    of them in sample order that fails it. An overflow (exp of 1000) is no domain error."""
+    bad = ~np.isfinite(out)
+    for d in local:
+        if isinstance(d, np.ndarray):
+            bad = bad | ~np.isfinite(d)
+    if not bad.any():
+        return
+    rows, samples = np.nonzero(bad)
+    for k in np.lexsort((rows, samples)):
+        r, s = int(rows[k]), int(samples[k])
+        values = [float(a[r if a.shape[0] > 1 else 0, s if a.shape[1] > 1 else 0]) for a in args]
+        message = op.domain(*values) if op.domain is not None else None
+        if message is not None:
+            raise BatchDomainError(f"op '{op.display}': {message} (sample {s} of the batch)")
 
 
-def _vectorised_steps(
-    order: list[Value], level: dict[int, int], where: dict[int, tuple[str, int]]
-) -> list[Any]:
-    """One step per (level, op, number of inputs): nodes of one level never depend on
-    each other, so each group runs as one NumPy operation over all its rows."""
-    groups: dict[tuple[int, int, int], list[Value]] = {}
-    for n in order:
+# -- compiling: from the traced graph to steps ---------------------------------------------
+
+
+class _Graph:
+    """What planning needs to know of a trace: levels, consumers, outputs, and which
+    nodes need a gradient (those that depend on a parameter, except through a
+    stop-gradient)."""
+
+    def __init__(self, tr: Trace) -> None:
+        self.order = tr.order if len(tr.outs) == 1 else tr.order[:-1]  # without the joining node
+        self.inputs, self.outs, self.start = tr.inputs, tr.outs, tr.start
+        self.input_pos = {id(v): i for i, v in enumerate(tr.inputs)}
+        self.outputs = {id(o) for o in tr.outs}
+        self.level: dict[int, int] = {}
+        self.consumers: dict[int, list[Value]] = defaultdict(list)
+        self.needs_grad: dict[int, bool] = {}
+        for n in self.order:
+            if n.is_leaf:
+                self.level[id(n)] = 0
+                self.needs_grad[id(n)] = self.kind(n) == "param"
+                continue
+            self.level[id(n)] = 1 + max(self.level[id(p)] for p in n.parents)
+            for p in n.parents:
+                self.consumers[id(p)].append(n)
+            flows = n.op_entry is not STOP_GRADIENT
+            self.needs_grad[id(n)] = flows and any(self.needs_grad[id(p)] for p in n.parents)
+
+    def kind(self, n: Value) -> str:
+        """ "input", "param" (made before tracing: read fresh), "const", or "node"."""
+        if id(n) in self.input_pos:
+            return "input"
         if not n.is_leaf:
-            groups.setdefault((level[id(n)], id(n.op_entry), len(n.parents)), []).append(n)
-    steps: list[Any] = []
+            return "node"
+        return "param" if n.stamp < self.start else "const"
+
+    def is_scalar(self, n: Value) -> bool:
+        """A parameter or a constant: one number for every sample."""
+        return self.kind(n) in ("param", "const")
+
+    def only_consumer(self, n: Value) -> Value | None:
+        """The single node that reads ``n`` once, if that is its only use."""
+        users = self.consumers[id(n)]
+        return users[0] if len(users) == 1 and id(n) not in self.outputs else None
+
+
+class _DensePlan:
+    """Dot nodes with scalar weights, and what fuses into them: a ``+ scalar`` after
+    each, then one unary op after each (the same for all), when nothing else reads the
+    intermediate values."""
+
+    def __init__(self, dots: list[Value], graph: _Graph) -> None:
+        n = len(dots[0].parents) // 2
+        self.weights = [d.parents[:n] for d in dots]
+        self.inputs = [d.parents[n:] for d in dots]
+        self.bias: list[Value] | None = None
+        self.act: Op | None = None
+        self.absorbed: set[int] = set()
+        self.finals = dots
+        adds = [graph.only_consumer(d) for d in dots]
+        biases = [_bias_of(a, d, graph) for a, d in zip(adds, dots)]
+        if all(b is not None for b in biases):
+            self.bias = [b for b in biases if b is not None]
+            self.finals = [a for a in adds if a is not None]
+            self.absorbed |= {id(a) for a in self.finals}
+        acts = [graph.only_consumer(f) for f in self.finals]
+        op = acts[0].op_entry if acts[0] is not None else None
+        fusable = op is not None and op.domain is None and op is not STOP_GRADIENT  # no check to make
+        if fusable and all(a is not None and a.op_entry is op and len(a.parents) == 1 for a in acts):
+            self.act = op
+            self.finals = [a for a in acts if a is not None]
+            self.absorbed |= {id(a) for a in self.finals}
+
+
+def _bias_of(add: Value | None, dot: Value, graph: _Graph) -> Value | None:
+    """The scalar ``b`` when ``add`` is ``dot + b`` or ``b + dot``."""
+    if add is None or add.op_entry is not ADD:
+        return None
+    a, b = add.parents
+    if a is dot and graph.is_scalar(b):
+        return b
+    if b is dot and graph.is_scalar(a):
+        return a
+    return None
+
+
+def _is_dense_dot(n: Value, graph: _Graph) -> bool:
+    half = len(n.parents) // 2
+    return all(graph.is_scalar(w) for w in n.parents[:half]) and not any(
+        graph.is_scalar(x) for x in n.parents[half:]
+    )
+
+
+class _GroupPlan:
+    """Nodes of one level, one op and one number of inputs: one elementwise step."""
+
+    def __init__(self, op: Op, nodes: list[Value]) -> None:
+        self.op, self.finals = op, nodes
+
+
+Plan = _DensePlan | _GroupPlan
+
+
+def _plan(graph: _Graph) -> list[Plan]:
+    """The steps in running order: one per (level, op, number of inputs) group, dense
+    layers fused with the bias and activation that follow them."""
+    groups: dict[tuple[int, int, int], list[Value]] = defaultdict(list)
+    for n in graph.order:
+        if not n.is_leaf:
+            groups[(graph.level[id(n)], id(n.op_entry), len(n.parents))].append(n)
+    absorbed: set[int] = set()
+    plans: list[Plan] = []
     for key in sorted(groups, key=lambda k: k[0]):
-        nodes = groups[key]
-        if nodes[0].op_entry is DOT and (fast := _dot_group(nodes, where)) is not None:
-            steps.append(fast)
+        nodes = [n for n in groups[key] if id(n) not in absorbed]
+        if nodes and nodes[0].op_entry is DOT:
+            dense = [n for n in nodes if _is_dense_dot(n, graph)]
+            if dense:
+                plan = _DensePlan(dense, graph)
+                absorbed |= plan.absorbed
+                plans.append(plan)
+                nodes = [n for n in nodes if not _is_dense_dot(n, graph)]
+        if nodes:
+            plans.append(_GroupPlan(nodes[0].op_entry, nodes))
+    return plans
+
+
+class _Layout:
+    """Where every value lives: rows of the table (inputs first, then each step's
+    outputs, contiguous) and slots of the scalar vector (parameters first, each dense
+    layer's weights as one row-major block, so W is a reshaped view)."""
+
+    def __init__(self, graph: _Graph, plans: list[Plan]) -> None:
+        self.where: dict[int, tuple[str, int]] = {}
+        self.params: list[Value] = []
+        self.values: list[float] = []
+        for plan in plans:
+            if isinstance(plan, _DensePlan):
+                for leaf in [w for ws in plan.weights for w in ws] + (plan.bias or []):
+                    if graph.kind(leaf) == "param":
+                        self._scalar(leaf, self.params)
+        for kind in ("param", "const"):
+            for n in graph.order:
+                if graph.kind(n) == kind:
+                    self._scalar(n, self.params if kind == "param" else None)
+        self.n_rows = len(graph.inputs)
+        for i, v in enumerate(graph.inputs):
+            self.where[id(v)] = ("row", i)
+        self.outs: list[slice] = []
+        for plan in plans:
+            if isinstance(plan, _GroupPlan):  # a dense step's rows follow its weight matrix
+                plan.finals = self._by_parent_rows(plan.finals)
+            self.outs.append(slice(self.n_rows, self.n_rows + len(plan.finals)))
+            for n in plan.finals:
+                self.where[id(n)] = ("row", self.n_rows)
+                self.n_rows += 1
+
+    def _scalar(self, leaf: Value, params: list[Value] | None) -> None:
+        if id(leaf) in self.where:
+            return
+        self.where[id(leaf)] = ("scalar", len(self.values))
+        self.values.append(leaf.data)
+        if params is not None:
+            params.append(leaf)
+
+    def _by_parent_rows(self, nodes: list[Value]) -> list[Value]:
+        """Nodes ordered by the row of their first parent that has one, so that a
+        step reading a whole earlier step's rows in order reads them as a slice."""
+
+        def first_row(n: Value) -> int:
+            return next((self.where[id(p)][1] for p in n.parents if self.where[id(p)][0] == "row"), -1)
+
+        return sorted(nodes, key=first_row)
+
+    def slots(self, leaves: Sequence[Value]) -> np.ndarray:
+        """Scalar slots of ``leaves``."""
+        return np.array([self.where[id(v)][1] for v in leaves], dtype=np.intp)
+
+    def rows(self, nodes: Sequence[Value]) -> np.ndarray:
+        """Rows of ``nodes``."""
+        return np.array([self.where[id(v)][1] for v in nodes], dtype=np.intp)
+
+
+def _build_steps(graph: _Graph, plans: list[Plan], layout: _Layout) -> list[Any]:
+    """The runnable steps, with every index table worked out."""
+    n_params = len(layout.params)
+    steps: list[Any] = []
+    for plan, out in zip(plans, layout.outs):
+        if isinstance(plan, _DensePlan):
+            w = np.array([layout.slots(ws) for ws in plan.weights])
+            x = np.array([layout.rows(xs) for xs in plan.inputs])
+            shared = bool((x == x[0]).all())
+            bias = layout.slots(plan.bias) if plan.bias is not None else None
+            step = _Dense(out, w, x[0] if shared else x, bias, plan.act)
+            step.needs_grad = any(graph.needs_grad[id(n)] for n in plan.finals)
+            step.x_needs_grad = any(graph.needs_grad[id(v)] for xs in plan.inputs for v in xs)
+            steps.append(step)
             continue
-        rows = np.array([where[id(n)][1] for n in nodes], dtype=np.intp)
+        nodes = plan.finals
         columns = [
-            _Column([where[id(n.parents[j])][0] for n in nodes], [where[id(n.parents[j])][1] for n in nodes])
-            for j in range(key[2])
+            _Column(
+                [layout.where[id(n.parents[j])] for n in nodes],
+                [graph.needs_grad[id(n.parents[j])] for n in nodes],
+                n_params,
+            )
+            for j in range(len(nodes[0].parents))
         ]
-        steps.append(_Group(nodes[0].op_entry, rows, columns))
+        steps.append(_Elementwise(plan.op, out, columns, any(graph.needs_grad[id(n)] for n in nodes)))
     return steps
+
+
+def _plan_backward(steps: list[Any], n_rows: int, seed_row: int) -> Rows:
+    """Decide, once, how backward writes each gradient row: the first write to a row
+    stores (``assign``), later ones add. Returns the rows that must be zeroed first
+    (rows added to before anything was stored in them)."""
+    written = np.zeros(n_rows, dtype=bool)
+    zero = np.zeros(n_rows, dtype=bool)
+    written[seed_row] = True
+    for step in reversed(steps):
+        if not step.needs_grad:
+            continue
+        up = _row_list(step.out)
+        zero[up[~written[up]]] = True  # nothing flows into these rows: zeros
+        written[up] = True
+        for target in _grad_targets(step):
+            rows = target.indices()
+            if target.can_assign and not written[rows].any():
+                target.assign = True
+            else:
+                zero[rows[~written[rows]]] = True
+            written[rows] = True
+    return _as_rows(np.nonzero(zero)[0]) if zero.any() else slice(0, 0)
+
+
+def _grad_targets(step: Any) -> list[_RowGrad]:
+    """The row targets a step's backward writes, in the order it writes them."""
+    if isinstance(step, _Dense):
+        return [step.x_grad] if step.x_needs_grad else []
+    return [c.grad for c in step.columns if c.needs_grad and c.kind != "scalars"]
 
 
 class Compiled:
@@ -187,167 +695,190 @@ class Compiled:
         self, fn: Callable[..., Any], example: Sequence[float], check: Sequence[float] | None = None
     ):
         with gc_paused():
-            inputs, outs, start = trace(fn, example)
-            if check is not None:
-                inputs2, outs2, start2 = trace(fn, check)
-                if signature(outs, inputs, start) != signature(outs2, inputs2, start2):
-                    raise TracingError(
-                        "the function built a different graph for another input: it branches on the data "
-                        "(Python if/while on .data, or random choices), which compile cannot follow; "
-                        "use the eager engine"
-                    )
-            self._build(inputs, outs, start)
-        self.n_inputs = len(inputs)
-        self.n_outputs = len(outs)
+            tr, second = trace_twice(fn, example, check)
+            graph = _Graph(tr)
+            plans = _plan(graph)
+            layout = _Layout(graph, plans)
+            self.steps = _build_steps(graph, plans, layout)
+        self.params: list[Value] = layout.params
+        self.scalars = np.array(layout.values, dtype=float)
+        self.n_rows = layout.n_rows
+        self.n_inputs = len(tr.inputs)
+        self.n_outputs = len(tr.outs)
+        self.output_places = [layout.where[id(o)] for o in tr.outs]
+        kind, row = self.output_places[0]
+        seed = row if kind == "row" else 0
+        self.zero_rows = _plan_backward(self.steps, self.n_rows, seed) if self.n_outputs == 1 else slice(0, 0)
+        self.scratch_rows = max((s.width for s in self.steps if isinstance(s, _Dense)), default=0)
+        frozen = changed_constants(tr, second)
+        if frozen:
+            self._verify(second, frozen)
 
-    def _build(self, inputs: list[Value], outs: list[Value], start: int) -> None:
-        root = outs[0] if len(outs) == 1 else join_outputs(outs)
-        order = topological_order(root)
-        if len(outs) > 1:
-            order = order[:-1]  # drop the joining node
-        input_pos = {id(v): i for i, v in enumerate(inputs)}
-        # Scalars (parameters and constants) live in one vector; batch rows in a table.
-        self.params: list[Value] = []
-        scalar_values: list[float] = []
-        param_slots: list[int] = []
-        where: dict[int, tuple[str, int]] = {}
-        n_rows = 0
-        level: dict[int, int] = {}
-        for n in order:
-            if id(n) in input_pos:
-                where[id(n)] = ("node", n_rows)
-                n_rows += 1
-                level[id(n)] = 0
-            elif n.is_leaf:
-                where[id(n)] = ("scalar", len(scalar_values))
-                if n.stamp < start:  # made before tracing: a parameter, read fresh each call
-                    self.params.append(n)
-                    param_slots.append(len(scalar_values))
-                scalar_values.append(n.data)
-                level[id(n)] = 0
-            else:
-                where[id(n)] = ("node", n_rows)
-                n_rows += 1
-                level[id(n)] = 1 + max(level[id(p)] for p in n.parents)
-        for v in inputs:  # an input the output ignores still has a row to be written into
-            if id(v) not in where:
-                where[id(v)] = ("node", n_rows)
-                n_rows += 1
-        self.scalars = np.array(scalar_values, dtype=float)
-        self.param_slots = np.array(param_slots, dtype=np.intp)
-        self.n_rows = n_rows
-        self.input_rows = np.array([where[id(v)][1] for v in inputs], dtype=np.intp)
-        self.groups = _vectorised_steps(order, level, where)
-        self.output_rows = []
-        for o in outs:
-            kind, i = where[id(o)]
-            self.output_rows.append((kind, i))
+    def _verify(self, second: Trace, frozen: list[str]) -> None:
+        """Numbers were frozen into constants while tracing: accept the program only if
+        it still gives the second trace's outputs and gradients at the second trace's
+        point (the frozen numbers cancel out, as a softmax's shift does)."""
+        X = np.array([[v.data for v in second.inputs]])
+        expected = np.array([o.data for o in second.outs])
+        try:
+            with nudged(self.params):  # the parameters as they were for the second trace
+                if self.n_outputs == 1:
+                    out, grads = self.backward(X, check=False, accumulate=False)
+                    ok = _close(grads, np.array(gradients(second.outs[0], self.params)))
+                else:
+                    out, ok = self(X)[0], True
+            ok = ok and _close(np.ravel(out), expected)
+        except DomainError:
+            ok = False
+        if not ok:
+            raise TracingError(
+                f"a constant made while tracing depends on the inputs or the parameters ({frozen[0]}): "
+                "the function turned a computed value into a plain number (Value(x.data), a no_grad "
+                "block, ...), which the compiled program would freeze; use x.detach() to stop a "
+                "gradient, or the eager engine"
+            )
 
     # -- running ----------------------------------------------------------------------
-    def _columns(self, X: Any) -> np.ndarray:
+    def _batch(self, X: Any) -> np.ndarray:
         A = np.asarray(X, dtype=float)
         if A.ndim == 1:
             A = A[:, None] if self.n_inputs == 1 else A[None, :]
         if A.ndim != 2 or A.shape[1] != self.n_inputs:
             raise ValueError(f"expected a batch of shape (n, {self.n_inputs}), got {A.shape}")
-        return A.T  # inputs x batch: the batch is the last axis
+        return A
 
-    def _forward(self, Xt: np.ndarray, keep_locals: bool) -> np.ndarray:
-        batch = Xt.shape[1]
+    def _forward(self, X: Any, keep: bool) -> tuple[_Workspace, list[Any]]:
+        A = self._batch(X)
+        S = self.scalars.copy()
         if self.params:
-            self.scalars[self.param_slots] = [p.data for p in self.params]
-        V = np.empty((self.n_rows, batch))
-        V[self.input_rows] = Xt
-        S = self.scalars[:, None]
-        with np.errstate(all="ignore"):
-            for g in self.groups:
-                if type(g) is _DotGroup:
-                    g.forward(V, S, keep_locals)
-                    continue
-                args = [c.gather(V, S) for c in g.columns]
-                out, local = g.op.rule(ARRAY, *args)
-                V[g.rows] = out
-                if keep_locals:
-                    g.local_rows = list(local)
-        return V
+            S[: len(self.params)] = [p.data for p in self.params]  # parameters: read fresh
+        ws = _Workspace(_POOL.take((self.n_rows, A.shape[0])), S)
+        ws.V[: self.n_inputs] = A.T
+        try:
+            with np.errstate(all="ignore"):
+                saved = [step.forward(ws, keep) for step in self.steps]
+        except BaseException:
+            ws.release()
+            raise
+        return ws, saved
 
-    def _outputs(self, V: np.ndarray) -> np.ndarray:
-        cols = [
-            V[i] if kind == "node" else np.full(V.shape[1], self.scalars[i]) for kind, i in self.output_rows
-        ]
+    def _outputs(self, ws: _Workspace) -> np.ndarray:
+        V, S = ws.V, ws.S
+        cols = [V[i].copy() if kind == "row" else np.full(V.shape[1], S[i]) for kind, i in self.output_places]
         return cols[0] if self.n_outputs == 1 else np.stack(cols, axis=1)
 
     def _check_finite(self, V: np.ndarray, out: np.ndarray) -> None:
         if np.isfinite(out).all():
             return
-        for g in self.groups:
-            bad = ~np.isfinite(V[g.rows])
-            if bad.any():
-                row, sample = (int(a[0]) for a in np.nonzero(bad))
+        samples, inputs = np.nonzero(~np.isfinite(V[: self.n_inputs].T))  # in sample order
+        if len(samples):
+            i, s = int(inputs[0]), int(samples[0])
+            raise FloatingPointError(f"input {i} is {V[i, s]} for sample {s} of the batch")
+        for step in self.steps:  # the first step that made a nan or inf
+            rows, samples = np.nonzero(~np.isfinite(V[step.out]))
+            if len(rows):
+                r, s = step.out.start + int(rows[0]), int(samples[0])
                 raise FloatingPointError(
-                    f"op '{g.op.display}' produced {V[g.rows][row, sample]} for sample {sample} "
-                    "of the batch (an input outside its domain, or an overflow)"
+                    f"{step.name} produced {V[r, s]} for sample {s} of the batch (an overflow, or a nan "
+                    "that came in)"
                 )
 
     def __call__(self, X: Any) -> np.ndarray:
         """The outputs for a batch ``X`` of shape (n, n_inputs): shape (n,) for one
-        output, (n, n_outputs) for several."""
-        V = self._forward(self._columns(X), keep_locals=False)
-        return self._outputs(V)
+        output, (n, n_outputs) for several. An input outside an op's domain raises
+        ``DomainError`` naming the op and the sample, as the eager engine does."""
+        ws, _ = self._forward(X, keep=False)
+        out = self._outputs(ws)
+        ws.release()
+        return out
 
-    def backward(self, X: Any, weight: float = 1.0, check: bool = True, accumulate: bool = True) -> Any:
-        """Forward and backward over the batch; adds ``weight * sum over samples of
+    def backward(self, X: Any, weight: Any = 1.0, check: bool = True, accumulate: bool = True) -> Any:
+        """Forward and backward over the batch; adds ``sum over samples of weight *
         d output / d parameter`` to each parameter's ``.grad`` (``weight = 1/n`` for the
-        mean) and returns the per-sample outputs. Needs a single output.
+        mean; one number, or one per sample) and returns the per-sample outputs. Needs
+        a single output.
 
         With ``accumulate=False`` no ``.grad`` is touched: it returns ``(outputs,
         gradients)``, the gradients as an array in the order of ``self.params``.
-        ``check`` raises ``FloatingPointError`` naming the op when an output is nan/inf."""
+        ``check`` raises ``FloatingPointError`` naming the step when an output is nan or
+        inf; an input outside an op's domain always raises ``DomainError``."""
         if self.n_outputs != 1:
             raise ValueError("backward needs a function with one output per sample")
-        Xt = self._columns(X)
-        V = self._forward(Xt, keep_locals=True)
-        out = self._outputs(V)
-        if check:
-            self._check_finite(V, out)
-        kind, row = self.output_rows[0]
-        if kind == "scalar":  # the output does not depend on anything computed
-            return out if accumulate else (out, np.zeros(len(self.params)))
-        G = np.zeros_like(V)
-        GS = np.zeros(len(self.scalars))
-        G[row] = weight
-        with np.errstate(all="ignore"):
-            for g in reversed(self.groups):
-                if type(g) is _DotGroup:
-                    g.backward(G, GS)
-                    continue
-                up = G[g.rows]
-                for local, column in zip(g.local_rows, g.columns):
-                    contrib = local * up
-                    if contrib.shape != up.shape:  # a constant local derivative times nothing
-                        contrib = np.broadcast_to(contrib, up.shape)
-                    column.scatter(contrib, G, GS)
-                g.local_rows = []
-        grads = GS[self.param_slots]
+        ws, saved = self._forward(X, keep=True)
+        try:
+            out = self._outputs(ws)
+            if check:
+                self._check_finite(ws.V, out)
+            ws.GS = np.zeros(len(ws.S))
+            kind, row = self.output_places[0]
+            if kind == "row":
+                self._backward(ws, saved, row, weight)
+        finally:
+            ws.release()
+        grads = ws.GS[: len(self.params)]
         if not accumulate:
             return out, grads
         for p, gp in zip(self.params, grads.tolist()):
             p.grad += gp
         return out
 
+    def _backward(self, ws: _Workspace, saved: list[Any], row: int, weight: Any) -> None:
+        batch = ws.V.shape[1]
+        ws.G = _POOL.take(ws.V.shape)
+        ws.G[self.zero_rows] = 0.0
+        ws.G[row] = weight
+        if self.scratch_rows:
+            ws.tmp = _POOL.take((self.scratch_rows, batch))
+        with np.errstate(all="ignore"):
+            for step, s in zip(reversed(self.steps), reversed(saved)):
+                if step.needs_grad:
+                    step.backward(ws, s)
+
+    def describe(self) -> str:
+        """The program, one step per line: what each computes and which rows it writes."""
+        lines = [repr(self), f"{'inputs':>22} -> rows 0:{self.n_inputs}"]
+        lines += [step.describe() for step in self.steps]
+        return "\n".join(lines)
+
     def __repr__(self) -> str:
         return (
             f"Compiled({self.n_inputs} inputs, {self.n_rows} batch rows, {len(self.scalars)} scalars "
-            f"({len(self.params)} parameters), {len(self.groups)} vectorised steps)"
+            f"({len(self.params)} parameters), {len(self.steps)} vectorised steps)"
         )
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal to the precision compiled programs promise (1e-10, relative to the scale)."""
+    return bool(np.allclose(a, b, rtol=1e-10, atol=1e-12 * (1.0 + float(np.max(np.abs(b), initial=0.0)))))
+
+
+def _numbers(values: Any, what: str) -> list[float]:
+    """``values`` as finite floats, or ``TypeError``/``ValueError`` saying what is wrong."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{what} must be a sequence of numbers, one per input, got {type(values).__name__}")
+    found = []
+    for v in values:
+        real = isinstance(v, numbers.Real) or (
+            type(v).__module__ == "numpy" and getattr(v, "shape", None) == () and v.dtype.kind in "biuf"
+        )
+        if not real:
+            raise TypeError(f"{what} must hold numbers, got {type(v).__name__} {v!r:.40}")
+        found.append(float(v))
+    if not all(math.isfinite(v) for v in found):
+        raise ValueError(f"{what} must be finite numbers")
+    return found
 
 
 def compile(
     fn: Callable[..., Any], example: Sequence[float], check: Sequence[float] | None = None
 ) -> Compiled:
     """Trace ``fn`` (a function of scalar ``Value`` inputs returning a ``Value`` or a
-    list of them) on ``example`` and return a batched program. Give a second example as
-    ``check`` to detect data-dependent control flow (it is traced again and compared).
+    list of them) on ``example`` and return a batched program.
+
+    The function is traced a second time, on ``check`` if given (else on a point next
+    to ``example``), to detect data-dependent control flow (the two graphs differ) and
+    values frozen into constants (``Value(x.data)``, ``no_grad`` inside the function):
+    both raise ``TracingError``.
 
     >>> w = Value(2.0)
     >>> f = compile(lambda x, y: (w * x + y).tanh(), [0.1, 0.2])
@@ -356,7 +887,8 @@ def compile(
     """
     if not callable(fn):
         raise TypeError(f"compile needs a function, got {type(fn).__name__}")
-    ex = [float(v) for v in example]
-    if not all(math.isfinite(v) for v in ex):
-        raise ValueError("the example inputs must be finite numbers")
-    return Compiled(fn, ex, check)
+    ex = _numbers(example, "the example inputs")
+    again = _numbers(check, "check") if check is not None else None
+    if again is not None and len(again) != len(ex):
+        raise ValueError(f"check has {len(again)} numbers, the example {len(ex)}")
+    return Compiled(fn, ex, again)
