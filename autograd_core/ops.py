@@ -358,6 +358,9 @@ def _dot_rule(m: Any, *wx: Any) -> tuple[Any, tuple[Any, ...]]:
 SUM = Op("sum", _sum_rule)
 DOT = Op("dot", _dot_rule)
 IDENTITY = Op("id", lambda m, x: (x, (1.0,)))
+# The value passes through, no gradient flows back (jax.lax.stop_gradient): what
+# detach() records while compile traces, so a detached value still varies per sample.
+STOP_GRADIENT = Op("stop_gradient", lambda m, x: (x, (0.0,)))
 
 #: Every fixed op by its display name: one place to read the whole table (the engine
 #: itself refers to the ops by their Python names above).
@@ -365,7 +368,7 @@ TABLE: dict[str, Op] = {
     op.display: op
     for op in (
         *(ADD, SUB, MUL, DIV, NEG, EXP, LOG, SQRT, TANH, SIGMOID, SOFTPLUS, SIN, COS, INV),
-        *(RELU, ABS, MAX, MIN, SUM, DOT, IDENTITY),
+        *(RELU, ABS, MAX, MIN, SUM, DOT, IDENTITY, STOP_GRADIENT),
     )
 }
 TABLE["pow"] = POW

@@ -256,7 +256,10 @@ class Value(Node):
         return _binary(MIN, self, other)
 
     def detach(self) -> Value:
-        """A new leaf with the same data: gradients stop here."""
+        """A new leaf with the same data: gradients stop here. (While ``compile``
+        traces, a stop-gradient node instead: the value still flows per sample.)"""
+        if current_modes().tracing:
+            return _unary(ops.STOP_GRADIENT, self)
         return Value(self.data, self.label)
 
     # -- backpropagation --------------------------------------------------------------

@@ -8,6 +8,7 @@ an output layer. Each maps a ``Value`` to a ``Value`` (softmax: a list to a list
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,13 +72,19 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
+def _largest(logits: Sequence[Value]) -> Value:
+    # The largest logit, detached: a constant for the gradient (the shift cancels out),
+    # and, when compile traces, still the largest logit of each sample (a stop-gradient).
+    return functools.reduce(Value.maximum, logits).detach()
+
+
 def softmax(logits: Sequence[Value]) -> list[Value]:
     """exp(z_i - max z) / sum_j exp(z_j - max z): probabilities that sum to 1.
 
     Shifting by the largest logit (a constant, so gradients are unchanged) keeps exp
     from overflowing.
     """
-    shift = max(z.data for z in logits)
+    shift = _largest(logits)
     exps = [(z - shift).exp() for z in logits]
     total = vsum(exps)
     return [e / total for e in exps]
@@ -85,7 +92,7 @@ def softmax(logits: Sequence[Value]) -> list[Value]:
 
 def log_softmax(logits: Sequence[Value]) -> list[Value]:
     """z_i - logsumexp(z), computed stably; the log of ``softmax``."""
-    shift = max(z.data for z in logits)
+    shift = _largest(logits)
     lse = vsum([(z - shift).exp() for z in logits]).log() + shift
     return [z - lse for z in logits]
 

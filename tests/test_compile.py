@@ -3,6 +3,8 @@ engine to 1e-10, parameters are read fresh, and what cannot be compiled is refus
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -365,3 +367,24 @@ def test_buffers_kept_between_calls_never_leak_into_results() -> None:
         results = list(pool.map(lambda k: c(X[: 10 + k]), range(16)))
     for k, r in enumerate(results):
         assert list(r) == pytest.approx(expected[: 10 + k], rel=1e-12)
+
+
+def test_softmax_shift_is_per_sample_when_compiled() -> None:
+    """The largest logit is subtracted per sample, not frozen from the traced example:
+    a sample whose logits are far above the example's stays finite."""
+    from nn.activations import softmax
+
+    f = compile(lambda a, b: softmax([a, b])[0], [0.0, 0.0])
+    out = f([[0.0, 0.0], [800.0, 799.0]])
+    assert np.isfinite(out).all()
+    assert out[1] == pytest.approx(1 / (1 + math.exp(-1.0)), rel=1e-12)
+
+
+def test_detach_records_a_stop_gradient_in_the_engine_while_tracing() -> None:
+    from autograd_core.ops import STOP_GRADIENT
+
+    x = Value(2.0)
+    assert x.detach().is_leaf  # eager: a new leaf
+    f = compile(lambda v: v.detach() * v, [2.0])
+    assert f([[3.0]])[0] == 9.0
+    assert STOP_GRADIENT.display == "stop_gradient"

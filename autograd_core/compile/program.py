@@ -43,9 +43,9 @@ import numpy as np
 
 from ..backward import gradients
 from ..modes import TracingError, gc_paused
-from ..ops import ADD, ARRAY, DOT, RELU, SIGMOID, TANH, DomainError, Op
+from ..ops import ADD, ARRAY, DOT, RELU, SIGMOID, STOP_GRADIENT, TANH, DomainError, Op
 from ..value import Value
-from .trace import STOP_GRADIENT, Trace, changed_constants, nudged, trace_twice
+from .trace import Trace, changed_constants, nudged, trace_twice
 
 Rows = slice | np.ndarray  # rows of the table: a slice (a view) when they are consecutive
 

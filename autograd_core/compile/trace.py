@@ -20,18 +20,13 @@ things that would silently freeze a number from the example are handled here:
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ..backward import next_stamp, topological_order
-from ..modes import TracingError, current_modes, enable_grad, tracing
-from ..ops import SUM, Op
+from ..modes import TracingError, enable_grad, tracing
+from ..ops import SUM
 from ..value import Value, apply
-
-#: The value passes through unchanged; no gradient flows back (the compiled program
-#: skips it in the backward pass). What ``detach()`` records while tracing.
-STOP_GRADIENT = Op("stop_gradient", lambda m, x: (x, (0.0,)))
 
 
 class Trace:
@@ -63,45 +58,12 @@ class Trace:
         return sig
 
 
-# -- detach() while tracing ------------------------------------------------------------
-# Value.detach makes a new leaf. While this thread traces it makes a STOP_GRADIENT node
-# instead; other threads (and this one outside a trace) keep the original behaviour.
-# A workaround until the engine records stop-gradients itself (see the module docstring).
-_ORIGINAL_DETACH = Value.detach
-_PATCH_LOCK = threading.Lock()
-_patch_users = 0
-
-
-def _detach_while_tracing(self: Value) -> Value:
-    """``Value.detach`` that, while tracing, keeps the value's dependence on the inputs."""
-    if current_modes().tracing:
-        return apply(STOP_GRADIENT, self)
-    return _ORIGINAL_DETACH(self)
-
-
-@contextlib.contextmanager
-def _stop_gradients() -> Iterator[None]:
-    """``detach()`` records STOP_GRADIENT for the duration (nested and thread-safe)."""
-    global _patch_users
-    with _PATCH_LOCK:
-        if _patch_users == 0:
-            Value.detach = _detach_while_tracing  # type: ignore[method-assign]
-        _patch_users += 1
-    try:
-        yield
-    finally:
-        with _PATCH_LOCK:
-            _patch_users -= 1
-            if _patch_users == 0:
-                Value.detach = _ORIGINAL_DETACH  # type: ignore[method-assign]
-
-
 def trace(fn: Callable[..., Any], example: Sequence[float]) -> Trace:
     """Call ``fn`` on one ``Value`` per example number (recording, whatever the caller's
     ``no_grad`` state)."""
     start = next_stamp()
     inputs = [Value(float(v), label=f"input{i}") for i, v in enumerate(example)]
-    with tracing(), enable_grad(), _stop_gradients():
+    with tracing(), enable_grad():
         out = fn(*inputs)
     outs = list(out) if isinstance(out, (list, tuple)) else [out]
     for o in outs:

@@ -98,6 +98,11 @@ class SGD(Optimizer):
     def step(self, closure: Closure | None = None) -> Any:
         loss = closure() if closure is not None else None
         mu, tau, wd, lr = self.momentum, self.dampening, self.weight_decay, self.lr
+        if not mu and not wd:  # plain SGD, θ ← θ - γ g: one update per parameter, nothing kept
+            for p in self.params:
+                g = p.grad
+                p.data -= lr * (g if type(g) is float else _grad(p))
+            return loss
         for i, p in enumerate(self.params):
             g = _grad(p) + wd * p.data
             if mu:
