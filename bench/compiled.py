@@ -61,7 +61,7 @@ class ChainruleStep:
     def __init__(self, X: list[list[float]], y: list[float], h: int) -> None:
         self.X, self.y = X, y
         model = MLP(2, [h, h, 1], seed=0)
-        self.engine = CompiledEngine(model, mse, "mse", lambda t: 1.0, Penalty(model, 0.0, 0.0))
+        self.engine = CompiledEngine(model, mse, "mse", None, Penalty(model, 0.0, 0.0))  # as fit: no weights
         self.opt = optim.SGD(model.parameters(), lr=LR)
 
     def __call__(self) -> float:

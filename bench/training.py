@@ -113,7 +113,7 @@ def chainrule_compiled_step(X: list[list[float]], y: list[int], nin: int, sizes:
     def step() -> float:
         for p in params:
             p.grad = 0.0
-        loss = compiled.loss_and_grad(X, y, lambda t: 1.0, 1.0 / len(X))
+        loss = compiled.loss_and_grad(X, y, None, 1.0 / len(X))
         reg = vsum([p * p for p in params]) * 1e-4
         reg.backward()
         for p in params:

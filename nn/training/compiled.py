@@ -250,11 +250,14 @@ class CompiledModel:
         self,
         X: Sequence[Any],
         y: Sequence[Any],
-        weights: Callable[[Any], float],
+        weights: Callable[[Any], float] | None,
         scale: float,
         backward: bool,
     ) -> float:
-        w = np.fromiter(map(weights, y), dtype=float, count=len(y)) * scale  # from the raw labels
+        if weights is None:  # unweighted: no call per sample
+            w = np.full(len(y), scale)
+        else:
+            w = np.fromiter(map(weights, y), dtype=float, count=len(y)) * scale  # from the raw labels
         target_of, target_rows = self._targets(y)
         total = 0.0
         grads = np.zeros(len(self.params)) if backward else None
@@ -293,12 +296,12 @@ class CompiledModel:
         return parts
 
     def loss_and_grad(
-        self, X: Sequence[Any], y: Sequence[Any], weights: Callable[[Any], float], scale: float
+        self, X: Sequence[Any], y: Sequence[Any], weights: Callable[[Any], float] | None, scale: float
     ) -> float:
-        """scale * sum_i w(y_i) loss(model(x_i), y_i), with its gradient added to
-        every parameter's ``.grad``."""
+        """scale * sum_i w(y_i) loss(model(x_i), y_i) (``weights=None``: w = 1), with its
+        gradient added to every parameter's ``.grad``."""
         return self._run(X, y, weights, scale, backward=True)
 
     def loss(self, X: Sequence[Any], y: Sequence[Any], scale: float) -> float:
         """scale * sum_i loss(model(x_i), y_i), without gradients."""
-        return self._run(X, y, lambda t: 1.0, scale, backward=False)
+        return self._run(X, y, None, scale, backward=False)

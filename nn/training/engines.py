@@ -24,7 +24,7 @@ from .checks import n_outputs
 from .compiled import CompiledModel
 
 ENGINES = ("eager", "compiled")
-Weight = Callable[[Any], float]
+Weight = Callable[[Any], float] | None  # a sample's weight from its label; None: all 1
 
 
 def check_engine(engine: Any) -> None:
@@ -78,7 +78,8 @@ class EagerEngine:
     def loss_and_grad(self, X: Sequence[Any], y: Sequence[Any]) -> float:
         """Forward, error and backward on one batch; returns its loss."""
         with gc_paused():  # the graph has no cycles: reference counting frees it
-            terms = [_weighted(self.loss_fn(self.model(x), t), self.weight(t)) for x, t in zip(X, y)]
+            weight = self.weight or (lambda t: 1.0)
+            terms = [_weighted(self.loss_fn(self.model(x), t), weight(t)) for x, t in zip(X, y)]
             total = vsum(terms) * (1.0 / len(X))
             extra = self.penalty()
             if extra is not None:

@@ -81,7 +81,7 @@ class TrainingRun:
         self.optimizer = optimizer if optimizer is not None else Adam(model.parameters(), lr=0.01)
         weights = class_weights(self.y, opts["class_weight"])
         penalty = Penalty(model, check_strength("l1", opts["l1"]), check_strength("l2", opts["l2"]))
-        weight = (lambda t: weights.get(int(t), 1.0)) if weights else (lambda t: 1.0)
+        weight = (lambda t: weights.get(int(t), 1.0)) if weights else None
         self.engine = make_engine(opts["engine"], model, self.loss_fn, loss_name, weight, penalty)
         self.engine_name = opts["engine"]
         self.batch_size = opts["batch_size"] or len(self.X)
