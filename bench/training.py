@@ -111,6 +111,7 @@ def chainrule_compiled_step(X: list[list[float]], y: list[int], nin: int, sizes:
     compiled = CompiledModel(model, hinge, (lambda t: one_hot(t, k)) if k > 1 else None)
 
     def step() -> float:
+        assert compiled.model is model  # the programs hold their model weakly: keep it alive here
         for p in params:
             p.grad = 0.0
         loss = compiled.loss_and_grad(X, y, None, 1.0 / len(X))
