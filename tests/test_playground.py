@@ -301,16 +301,17 @@ def test_graph_view_in_chromium(browser: Any, server: str) -> None:
     for _ in range(3):
         page.click("#g-next")
     step = page.evaluate("state.graph.steps[2]")
-    names = page.evaluate("state.graph.data.names")
+    names = page.evaluate("state.graph.D.names")
     marked = page.eval_on_selector_all("#picture g.node.current title", "ts => ts.map(t => t.textContent)")
     assert names[step[0]] in marked and names[step[1]] in marked
     assert f"grad[{names[step[1]]}]" in (page.text_content("#caption") or "")
     page.keyboard.press("ArrowLeft")
     assert page.evaluate("state.step") == forward + 2
     page.click("#picture g.node:has(title:text-is('b1'))")
-    assert "one contribution per consumer" in (page.text_content("#node-info") or "") or "b1" in (
-        page.text_content("#node-info") or ""
-    )
+    assert (page.text_content("#node-info") or "").startswith("b1 = ")
+    page.fill("#g-slider", str(last))  # the end: b1's two contributions, added up
+    page.dispatch_event("#g-slider", "input")
+    assert "one contribution per consumer" in (page.text_content("#node-info") or "")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "graph-view.png"))
     assert set(hosts) == {server.split("/")[2]}  # nothing from another host

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -285,7 +286,8 @@ class Replay:
                              number_format=self.number, theme=theme, grads=self.grads_after(0),
                              **draw_options).svg()  # fmt: skip
         title = f"{'forward and ' if self.forward_steps else ''}backward pass of {self.names[id(self.root)]}"
-        template = resources.files("autograd_core.viz").joinpath("replay.html").read_text(encoding="utf-8")
+        here = resources.files("autograd_core.viz")
+        template = here.joinpath("replay.html").read_text(encoding="utf-8")
         fields = {
             "TITLE": html.escape(title),
             "PICTURE": picture[picture.index("<svg") :],
@@ -294,10 +296,11 @@ class Replay:
             "LAST": str(len(self)),
             "INTERVAL": str(int(interval_ms)),
             "THEME": html.escape(theme),
+            "PLAYER_JS": player_js(),
         }
-        for key, value in fields.items():
-            template = template.replace("{{" + key + "}}", value)
-        return template
+        # One pass over the template's own placeholders: text inside a filled-in value (a
+        # label that reads "{{DATA}}") is never taken for one.
+        return re.sub(r"\{\{([A-Z_]+)\}\}", lambda m: fields[m.group(1)], template)
 
     def save_html(self, path: str | Path, interval_ms: int = 900, **draw_options: Any) -> Path:
         """Write the player (``player_html``) to ``path``: one page, no network, no server."""
@@ -313,6 +316,12 @@ class Replay:
             f'<iframe srcdoc="{page}" style="width:100%;height:560px;border:1px solid #ccc" '
             'sandbox="allow-scripts" title="backward replay"></iframe>'
         )
+
+
+def player_js() -> str:
+    """The step player's core (``player.js``): inlined in the replay page, served by the
+    playground, so both show a step the same way."""
+    return resources.files("autograd_core.viz").joinpath("player.js").read_text(encoding="utf-8")
 
 
 def g_font(draw_options: dict[str, Any]) -> int:

@@ -17,10 +17,12 @@ from importlib import resources
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.responses import HTMLResponse, JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from autograd_core.viz.replay import player_js
 
 from .sessions import LIMITS, PRESET_VALUES, PRESETS, GraphSession, PlaygroundError, TrainSession
 
@@ -40,6 +42,7 @@ class Playground:
             routes=[
                 Route("/", self.index),
                 Route("/limits", self.limits),
+                Route("/player.js", self.player),
                 WebSocketRoute("/ws", self.socket),
                 Mount("/static", app=StaticFiles(directory=str(static)), name="static"),
             ]
@@ -49,6 +52,10 @@ class Playground:
         """The page."""
         page = resources.files("nn.playground").joinpath("static/index.html").read_text(encoding="utf-8")
         return HTMLResponse(page)
+
+    async def player(self, request: Any) -> Response:
+        """The step player's core, the same script the replay page inlines."""
+        return Response(player_js(), media_type="text/javascript")
 
     async def limits(self, request: Any) -> JSONResponse:
         """The limits that protect the teacher's laptop, and the presets."""

@@ -31,55 +31,20 @@ function receive(msg) {
     ": d loss / d value for the first training point</h3>" + msg.svg;
 }
 
-// ---- Graph view: the picture is drawn once by the server; each step is computed here.
-const num = x => typeof x === "string" ? Number(x.replace("inf", "Infinity")) : x;
-function fmt(x) {
-  const D = state.graph.data;
-  if (!isFinite(x)) return isNaN(x) ? "nan" : (x > 0 ? "inf" : "-inf");
-  if (!D.scientific) return x.toFixed(4);
-  const [m, e] = x.toExponential(3).split("e");
-  return m + "e" + Number(e);
-}
-function hls(h, l, s) {
-  const v = l <= 0.5 ? l * (1 + s) : l + s - l * s, m = 2 * l - v;
-  const f = t => { t = ((t % 1) + 1) % 1;
-    if (t < 1 / 6) return m + (v - m) * t * 6; if (t < 0.5) return v;
-    if (t < 2 / 3) return m + (v - m) * (2 / 3 - t) * 6; return m; };
-  return "#" + [f(h + 1 / 3), f(h), f(h - 1 / 3)].map(c => Math.round(c * 255).toString(16).padStart(2, "0")).join("");
-}
-function colour(g) {
-  const S = state.graph.data.scale;
-  if (!isFinite(g)) return "#ff00ff";
-  if (g === 0) return "#ffffff";
-  const t = Math.min(Math.max((Math.log10(Math.abs(g)) - S.lo) / (S.hi - S.lo), 0), 1);
-  return hls(g > 0 ? S.pos : S.neg, 0.93 - 0.55 * t, 0.85);
-}
+// ---- Graph view: the picture is drawn once by the server; each step is computed here,
+// by the same player core as the replay page (autograd_core/viz/player.js).
+const num = ChainrulePlayer.num;
 function loadGraph(msg) {
   $("picture").innerHTML = msg.svg;
   $("expr").value = msg.expr;
-  const boxes = {}, edges = {};
-  document.querySelectorAll("#picture g.node").forEach(g => { boxes[g.querySelector("title").textContent] = g; });
-  document.querySelectorAll("#picture g.edge").forEach(g => { edges[g.querySelector("title").textContent] = g; });
-  state.boxes = boxes; state.edges = edges;
   updateGraph(msg);
-  Object.entries(boxes).forEach(([name, g]) => g.addEventListener("click", () => {
-    state.picked = state.graph.data.names.indexOf(name); nodeInfo();
-  }));
+  state.graph.parts.forEach((p, i) => { if (p) p.g.addEventListener("click", () => { state.picked = i; nodeInfo(); }); });
   drawLeaves(msg.leaves);
   show(state.graph.last);
 }
 function updateGraph(msg) {
-  const D = msg.data;
-  state.graph = { data: D, locals: msg.locals, values: D.data.map(num),
-                  steps: D.steps.map(s => [s[0], s[1], num(s[2])]), F: D.forward.length,
-                  last: D.captions.length - 1 };
-  state.parts = D.names.map((name, i) => {
-    const g = state.boxes[name]; if (!g) return null;
-    const texts = [...g.querySelectorAll("text")];
-    return { g, op: state.boxes[D.ops[i]], grad: texts.find(t => t.textContent.startsWith("grad ")),
-             data: texts.find(t => t.textContent.startsWith("data ")),
-             fills: [...g.querySelectorAll("polygon")].filter(p => (p.getAttribute("fill") || "none") !== "none") };
-  });
+  state.graph = ChainrulePlayer.create(msg.data, $("picture"));
+  state.graph.locals = msg.locals;
   $("g-slider").max = state.graph.last; $("g-last").textContent = state.graph.last;
   for (const leaf of msg.leaves) {
     const field = document.querySelector('#leaves input[data-leaf="' + CSS.escape(leaf.name) + '"][type=number]');
@@ -87,33 +52,11 @@ function updateGraph(msg) {
   }
   show(Math.min(state.step, state.graph.last));
 }
-function gradsAt(k) {
-  const G = state.graph, g = new Array(G.values.length).fill(0);
-  if (k >= G.F) g[G.data.root] = G.data.seed;
-  for (let j = 0; j < k - G.F; j++) g[G.steps[j][1]] += G.steps[j][2];
-  return g;
-}
 function show(k) {
   const G = state.graph; if (!G) return;
   state.step = Math.max(0, Math.min(G.last, k));
-  const g = gradsAt(state.step), pending = new Set(G.data.forward.slice(Math.min(state.step, G.F)));
-  document.querySelectorAll("#picture .current").forEach(e => e.classList.remove("current"));
-  state.parts.forEach((p, i) => {
-    if (!p) return;
-    p.g.classList.toggle("pending", pending.has(i));
-    if (p.grad) p.grad.textContent = "grad " + fmt(g[i]);
-    if (p.data) p.data.textContent = "data " + (pending.has(i) ? "?" : fmt(G.values[i]));
-    p.fills.forEach(f => f.setAttribute("fill", colour(g[i])));
-  });
-  const on = i => { const p = state.parts[i]; if (p) { p.g.classList.add("current"); if (p.op) p.op.classList.add("current"); } };
-  const k2 = state.step;
-  if (k2 > 0 && k2 <= G.F) on(G.data.forward[k2 - 1]);
-  else if (k2 > G.F) {
-    const [node, input] = G.steps[k2 - G.F - 1];
-    on(node); if (state.parts[input]) state.parts[input].g.classList.add("current");
-    const e = state.edges[G.data.names[input] + "->" + G.data.ops[node]]; if (e) e.classList.add("current");
-  }
-  $("caption").textContent = G.data.captions[state.step];
+  G.show(state.step);
+  $("caption").textContent = G.D.captions[state.step];
   $("g-step").textContent = state.step; $("g-slider").value = state.step;
   document.body.dataset.step = state.step;
   nodeInfo();
@@ -121,18 +64,15 @@ function show(k) {
 function nodeInfo() {
   const i = state.picked, G = state.graph;
   if (i === null || i < 0 || !G) return;
-  const names = G.data.names, lines = [names[i] + " = " + fmt(G.values[i])];
-  const parents = G.data.steps.filter(s => s[0] === i).map(s => s[1]);
+  const names = G.D.names, lines = [names[i] + " = " + G.fmt(G.values[i])];
+  const parents = G.steps.filter(s => s[0] === i).map(s => s[1]);
   (G.locals[i] || []).forEach((l, j) => {
-    if (parents[j] !== undefined) lines.push("local d" + names[i] + "/d" + names[parents[j]] + " = " + fmt(num(l)));
+    if (parents[j] !== undefined) lines.push("local d" + names[i] + "/d" + names[parents[j]] + " = " + G.fmt(num(l)));
   });
-  const parts = [];
-  for (let j = 0; j < Math.max(0, state.step - G.F); j++) if (G.steps[j][1] === i)
-    parts.push("+ from " + names[G.steps[j][0]] + ": " + fmt(G.steps[j][2]));
-  const total = gradsAt(state.step)[i];
-  lines.push("grad[" + names[i] + "]" + (parts.length > 1 ? ": one contribution per consumer, added up" : ""));
-  if (i === G.data.root && state.step >= G.F) lines.push("the seed: " + fmt(G.data.seed));
-  lines.push(...parts, "= " + fmt(total));
+  const s = G.sum(i, state.step);
+  lines.push(s.head);
+  if (s.seed !== null) lines.push("the seed: " + s.seed);
+  lines.push(...s.lines.map(r => "+ " + r), "= " + s.total);
   $("node-info").textContent = lines.join("\n");
 }
 function drawLeaves(leaves) {
