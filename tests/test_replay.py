@@ -237,3 +237,11 @@ def test_contributions_add_up_to_the_gradient_where_a_value_has_several_consumer
 def test_the_network_page_is_small(tmp_path: Path) -> None:
     page = explain(_network(), forward=True).save_html(tmp_path / "net.html")
     assert page.stat().st_size < 300_000, page.stat().st_size
+
+
+def test_a_label_that_looks_like_a_placeholder_stays_a_label(tmp_path: Path) -> None:
+    x = Value(1.0, label="{{PLAYER_JS}}")
+    y = Value(2.0, label="{{DATA}}")
+    page = explain(x * y).save_html(tmp_path / "p.html").read_text()
+    assert page.count("const ChainrulePlayer") == 1 and page.count('id="replay-data"') == 1
+    assert "{{PLAYER_JS}}" in page and "{{DATA}}" in page  # shown as text, never filled in
