@@ -140,6 +140,13 @@ def _check_step(node: Node, parent: Node, local: Any, upstream: Any, contributio
     check_backward(node._op.display, [p.data for p in node._prev], contribution)
 
 
+def _walk(root: Node, seed: Any, create_graph: bool) -> dict[Node, Any]:
+    """``chain_rule`` as backward and gradients use it: recorded locals for
+    ``create_graph``, a check at every step in anomaly mode."""
+    check = _check_step if current_modes().anomaly else None
+    return chain_rule(root, seed, recorded_locals if create_graph else stored_locals, check)
+
+
 def _seed(grad: Any) -> Any:
     if isinstance(grad, Node):
         return grad
@@ -160,12 +167,7 @@ def backward(root: Node, grad: Any = 1.0, create_graph: bool = False) -> None:
     if not create_graph and not current_modes().anomaly and not isinstance(seed, Node):
         backward_fast(root, seed)
         return
-    grads = chain_rule(
-        root,
-        seed,
-        recorded_locals if create_graph else stored_locals,
-        _check_step if current_modes().anomaly else None,
-    )
+    grads = _walk(root, seed, create_graph)
     with _ACCUMULATE:
         for node, g in grads.items():
             node.grad = _add(node.grad, g)
@@ -220,10 +222,5 @@ def gradients(root: Node, inputs: Iterable[Node], create_graph: bool = False) ->
     inputs = list(inputs) if not isinstance(inputs, Node) else [inputs]
     for i, x in enumerate(inputs):
         _check_node(x, f"gradients (input {i})")
-    grads = chain_rule(
-        root,
-        1.0,
-        recorded_locals if create_graph else stored_locals,
-        _check_step if current_modes().anomaly else None,
-    )
+    grads = _walk(root, 1.0, create_graph)
     return [grads.get(x, 0.0) for x in inputs]

@@ -293,8 +293,6 @@ def _data(x: Operand) -> float:
 
 def _lift(x: Any) -> Value:
     """A number as a constant leaf; Values pass through."""
-    if type(x) is Value:
-        return x
     if isinstance(x, Value):
         return x
     return Value(_as_float(x, "an operand of a Value op"))

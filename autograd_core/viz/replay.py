@@ -199,7 +199,7 @@ class Replay:
         g = draw_graph(
             self.root, grads=self.grads_after(k), highlight=self._marked(k), **{**options, **draw_options}
         )
-        g.attr(label=self.caption(k), labelloc="t", fontsize=str(g_font(draw_options)))
+        g.attr(label=self.caption(k), labelloc="t", fontsize=str(_caption_font(draw_options)))
         return g
 
     def _marked(self, k: int) -> list[Value]:
@@ -324,7 +324,7 @@ def player_js() -> str:
     return resources.files("autograd_core.viz").joinpath("player.js").read_text(encoding="utf-8")
 
 
-def g_font(draw_options: dict[str, Any]) -> int:
+def _caption_font(draw_options: dict[str, Any]) -> int:
     """The caption's font size: the theme's value font."""
     theme = draw_options.get("theme", "default")
     return THEMES[theme].font + 1 if isinstance(theme, str) and theme in THEMES else 12

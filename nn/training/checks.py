@@ -12,15 +12,8 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from ..arraylike import to_list
-
 CLASSIFICATION = {"bce", "binary_cross_entropy", "cross_entropy", "hinge"}
 BINARY = {"bce", "binary_cross_entropy"}
-
-
-def plain(data: Any, what: str = "data") -> list[Any]:
-    """An array-like as a plain list (see ``nn.arraylike.to_list``)."""
-    return to_list(data, what)
 
 
 def n_outputs(model: Any) -> int | None:

@@ -14,12 +14,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from ..arraylike import to_list
 from ..losses import Loss, get_loss
 from ..metrics import METRICS
 from ..optim import Adam, LRScheduler, Optimizer
 from ..rng import Seed, generator
 from .callbacks import Callback, EarlyStopping, GradientFlow, ProgressBar, SchedulerStep, StopOnDivergence
-from .checks import check_count, check_data, check_strength, class_weights, plain
+from .checks import check_count, check_data, check_strength, class_weights
 from .engines import Penalty, check_engine, make_engine
 from .history import History
 from .predict import predict_classes
@@ -58,7 +59,7 @@ def _validation(validation: Any) -> tuple[Any, Any] | None:
         return None
     if not isinstance(validation, (tuple, list)) or len(validation) != 2:
         raise ValueError("validation must be a pair (X_val, y_val)")
-    return plain(validation[0], "validation X"), plain(validation[1], "validation y")
+    return to_list(validation[0], "validation X"), to_list(validation[1], "validation y")
 
 
 class TrainingRun:
@@ -72,7 +73,7 @@ class TrainingRun:
         check_count("batch_size", opts["batch_size"], allow_none=True)
         self.model = model
         self.loss_fn, loss_name = resolve_loss(loss, model)
-        self.X, self.y = plain(X, "X"), plain(y, "y")
+        self.X, self.y = to_list(X, "X"), to_list(y, "y")
         check_data(model, self.X, self.y, loss_name, "training data")
         self.validation = _validation(opts["validation"])
         if self.validation is not None:

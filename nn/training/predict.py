@@ -7,7 +7,7 @@ from typing import Any
 
 from autograd_core import Value, no_grad
 
-from .checks import plain
+from ..arraylike import to_list
 from .compiled import forward_programs
 from .engines import check_engine
 
@@ -17,7 +17,7 @@ def predict(model: Any, X: Sequence[Any], engine: str = "eager") -> list[Any]:
     eval mode and without recording a graph. ``engine="compiled"`` runs the whole batch
     as one NumPy program (much faster for many samples). ``X``: any array-like."""
     check_engine(engine)
-    X = plain(X, "X")
+    X = to_list(X, "X")
     was_training = model.training
     model.eval()
     try:
