@@ -19,7 +19,7 @@ from .modes import (
     no_grad,
 )
 from .ops import DomainError
-from .value import Value, apply, dot, vsum
+from .value import Constant, Value, apply, dot, vsum
 
 _PICTURES = {"draw_graph", "GradColors", "explain", "Replay"}
 _PICTURES |= {"render_svg", "available_renderer", "last_renderer", "RenderError"}
@@ -42,6 +42,7 @@ __all__ = [
     "RenderError",
     "Replay",
     "GradcheckError",
+    "Constant",
     "Value",
     "apply",
     "TracingError",

@@ -184,7 +184,9 @@ class Value(Node):
     def __pow__(self, other: Operand) -> Value:
         if type(other) is Value:
             return _binary(POW, self, other)
-        return _unary(ops.pow_const_op(_as_float(other, "an exponent")), self)
+        # A number exponent (a lifted Constant too) takes the number-exponent rule.
+        number = other.data if isinstance(other, Constant) else _as_float(other, "an exponent")
+        return _unary(ops.pow_const_op(number), self)
 
     def __rpow__(self, other: Operand) -> Value:
         return _binary(POW, other, self)
@@ -283,19 +285,33 @@ class Value(Node):
             node.grad = 0.0
 
 
+class Constant(Value):
+    """A plain number lifted into a graph by an op (the ``2.5`` of ``x * 2.5``).
+
+    It is a leaf like any other to the engine; pictures draw it as its number, with no
+    gradient row, and the backward replay takes no step into it: no one asks for
+    d loss / d 2.5.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Constant({self.data:.6g})"
+
+
 def _fmt(g: Any) -> str:
     return f"{g:.6g}" if isinstance(g, float) else repr(g)
 
 
 def _data(x: Operand) -> float:
-    return x.data if type(x) is Value else _as_float(x, "a comparison")
+    return x.data if isinstance(x, Value) else _as_float(x, "a comparison")
 
 
 def _lift(x: Any) -> Value:
-    """A number as a constant leaf; Values pass through."""
+    """A number as a ``Constant`` leaf; Values pass through."""
     if isinstance(x, Value):
         return x
-    return Value(_as_float(x, "an operand of a Value op"))
+    return Constant(_as_float(x, "an operand of a Value op"))
 
 
 def _node(out: float, parents: tuple[Value, ...], local: tuple[Any, ...], op: Op) -> Value:

@@ -205,15 +205,13 @@ def chain(n: int) -> Value:
     return y
 
 
-def test_projector_theme_fonts_and_a_slide_shaped_long_chain() -> None:
+def test_projector_theme_fonts_on_a_long_chain() -> None:
+    # A long chain is no longer folded into rows (that drew the output beside the inputs):
+    # tests/test_pictures.py checks that every edge points one way and the direction.
     y = chain(30)  # 30 ops of the chain, plus the constants they use
     root = parse(draw_graph(y, theme="projector", color_by="grad").svg())
     assert min(font_sizes(root)) >= 20
-    width, height = (float(root.get(k, "0").rstrip("pt")) for k in ("width", "height"))
-    assert 1.2 <= width / height <= 2.4, (width, height)
     default = parse(draw_graph(y).svg())
-    dw, dh = (float(default.get(k, "0").rstrip("pt")) for k in ("width", "height"))
-    assert dw / dh > 5  # the default keeps today's one-row look
     assert max(font_sizes(default)) <= 14
     with pytest.raises(ValueError, match="theme"):
         draw_graph(y, theme="poster")

@@ -4,9 +4,11 @@ system's Chromium) against a real uvicorn server."""
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -116,8 +118,9 @@ def test_presets_draw_a_graph_with_every_step(client: TestClient, preset: str) -
         assert (
             len(data["steps"]) > 0 and len(data["captions"]) == len(data["steps"]) + len(data["forward"]) + 1
         )
-        for name in data["names"]:
-            assert f"<title>{name}</title>" in reply["svg"] or "&" in name  # every value drawn, by name
+        for k, name in enumerate(data["names"]):  # every value drawn (box v<k>), with its name
+            assert f"<title>v{k}</title>" in reply["svg"]
+            assert f">{html.escape(name, quote=False)}</text>" in reply["svg"] or data["constant"][k]
 
 
 def test_moving_a_leaf_recomputes_without_redrawing(client: TestClient) -> None:
@@ -185,9 +188,15 @@ def test_training_messages(client: TestClient) -> None:
         stepped = ask(ws, {"type": "train.step", "epochs": 5})
         assert stepped["epoch"] == 5 and len(stepped["history"]["loss"]) == 5
         assert [len(layer) for layer in stepped["weights"]] == [6, 1]
-        neuron = ask(ws, {"type": "train.neuron", "layer": 0, "index": 2})
-        assert neuron["type"] == "neuron" and "w0" in neuron["svg"] and "out" in neuron["svg"]
-        assert "grad 0.0000" not in neuron["svg"].split("w0")[1].split("</g>")[0]  # d loss / d w0 is shown
+        shown = []  # each neuron's weight gradients as drawn (a dead relu's are 0 for this point)
+        for index in range(6):
+            neuron = ask(ws, {"type": "train.neuron", "layer": 0, "index": index})
+            assert neuron["type"] == "neuron" and ">out</text>" in neuron["svg"]
+            boxes = re.findall(r'<g id="node\d+" class="node">.*?</g>\n</g>', neuron["svg"], re.S)
+            weights = [b for b in boxes if re.search(r">w\d</text>", b)]
+            assert len(weights) == 2  # two inputs: two weights, each with its gradient
+            shown += [re.search(r">grad ([^<]+)</text>", b).group(1) for b in weights]  # type: ignore[union-attr]
+        assert any(float(g.replace("&#45;", "-")) != 0 for g in shown), shown  # d loss / d w is shown
         assert ask(ws, {"type": "train.play"}) == {"type": "playing", "playing": True}
         updates = [ws.receive_json() for _ in range(5)]
         assert [u["epoch"] for u in updates] == list(range(6, 11))
@@ -303,11 +312,12 @@ def test_graph_view_in_chromium(browser: Any, server: str) -> None:
     step = page.evaluate("state.graph.steps[2]")
     names = page.evaluate("state.graph.D.names")
     marked = page.eval_on_selector_all("#picture g.node.current title", "ts => ts.map(t => t.textContent)")
-    assert names[step[0]] in marked and names[step[1]] in marked
+    assert f"v{step[0]}" in marked and f"v{step[1]}" in marked  # value boxes are v<k>
     assert f"grad[{names[step[1]]}]" in (page.text_content("#caption") or "")
     page.keyboard.press("ArrowLeft")
     assert page.evaluate("state.step") == forward + 2
-    page.click("#picture g.node:has(title:text-is('b1'))")
+    b1 = names.index("b1")
+    page.click(f"#picture g.node:has(title:text-is('v{b1}'))")
     assert (page.text_content("#node-info") or "").startswith("b1 = ")
     page.fill("#g-slider", str(last))  # the end: b1's two contributions, added up
     page.dispatch_event("#g-slider", "input")

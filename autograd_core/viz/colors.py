@@ -82,8 +82,9 @@ class GradColors:
         return hex_color(POSITIVE_HUE if g > 0 else NEGATIVE_HUE, 0.93 - 0.55 * t)
 
     def legend(self) -> list[tuple[str, str]]:
-        """(text, colour) swatches from the largest positive to the largest negative."""
-        step = max(1, (self.hi - self.lo) // 4)
+        """(text, colour) swatches from the largest positive to the largest negative:
+        three decades a sign (largest, middle, smallest) and zero, so the strip stays short."""
+        step = max(1, (self.hi - self.lo) // 2)
         exps = list(range(self.hi, self.lo - 1, -step))
         rows = [(f"+1e{e}", self(10.0**e)) for e in exps]
         rows.append(("0", "#ffffff"))

@@ -17,9 +17,6 @@ without one, by Graphviz compiled to WebAssembly (see ``autograd_core.render``).
 
 from __future__ import annotations
 
-import html
-import itertools
-import math
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -30,7 +27,9 @@ from typing import Any
 from ..backward import topological_order
 from ..value import Value
 from .colors import GradColors, NumberFormat
-from .names import value_names
+from .dot_text import plain, record_label
+from .layout import choose_rankdir, levels
+from .names import constant_text, is_constant, value_names
 from .render import check_size, render_png, render_svg
 
 SHOW_FIELDS = ("data", "grad")
@@ -60,10 +59,19 @@ def _graph_class() -> type:
         """A ``graphviz.Digraph`` that renders with chainrule's renderer (system dot, or
         WebAssembly without one), so it shows inline in Jupyter with no system Graphviz."""
 
-        def svg(self) -> str:
-            """The picture as SVG text."""
+        def __repr__(self) -> str:
+            count = getattr(self, "visible_count", None)
+            what = f"{count} values, " if count is not None else ""
+            direction = {"LR": "left to right", "TB": "top to bottom"}.get(getattr(self, "rankdir", ""), "")
+            return (
+                f"<chainrule picture: {what}{direction or 'a graph'}. .svg() gives the SVG text, "
+                ".save_svg(path) / .save_png(path) write it; in Jupyter it shows itself>"
+            )
+
+        def svg(self, renderer: str | None = None) -> str:
+            """The picture as SVG text (``renderer``: see ``render_svg``)."""
             check_size(getattr(self, "visible_count", 0))
-            return render_svg(self.source)
+            return render_svg(self.source, renderer)
 
         def _repr_svg_(self) -> str:
             return self.svg()
@@ -85,13 +93,6 @@ def _graph_class() -> type:
             return p
 
     return Graph
-
-
-def _esc(text: str) -> str:
-    # Characters with a meaning inside record labels.
-    for ch in '\\{}|<>"':
-        text = text.replace(ch, "\\" + ch)
-    return text
 
 
 Group = tuple[Value, set[int], int]  # (neuron output, ids folded into it, weights folded)
@@ -127,8 +128,8 @@ def _neurons(order: list[Value]) -> dict[int, Group]:
 
 @dataclass(frozen=True)
 class Theme:
-    """How a picture is dressed: font sizes (points), line widths, and how many levels
-    of the graph stand in one row before a long chain wraps (``None``: never)."""
+    """How a picture is dressed: font sizes (points), line widths, and the frame it is
+    meant to be seen in (pixels), which decides the drawing direction (``rankdir="auto"``)."""
 
     name: str
     font: int
@@ -136,15 +137,14 @@ class Theme:
     legend_font: int
     edge_width: float
     highlight_width: float
-    levels_per_row: int | None
+    frame: tuple[int, int]
 
 
 THEMES = {
-    # Today's notebook look: small type, the whole graph in one row.
-    "default": Theme("default", 11, 10, 9, 1.0, 3.0, None),
-    # For a lecture hall: every font >= 20 pt, thick lines, long chains wrapped into rows
-    # so that the picture is slide-shaped (16:9) rather than a ribbon.
-    "projector": Theme("projector", 22, 20, 20, 2.5, 5.0, 0),
+    # A notebook: small type, seen in an output area about 1,150 px wide that scrolls down.
+    "default": Theme("default", 11, 10, 9, 1.0, 3.0, (1150, 2400)),
+    # For a lecture hall: every font >= 20 pt, thick lines, seen on a 16:9 slide.
+    "projector": Theme("projector", 22, 20, 20, 2.5, 5.0, (1280, 720)),
 }
 HIGHLIGHT = "#111111"  # the current step: a thick near-black outline, told apart by anyone
 COLOR_SCALES = ("fixed", "relative")
@@ -153,8 +153,8 @@ COLOR_SCALES = ("fixed", "relative")
 def _check_args(root: Any, rankdir: str, show: Any, max_nodes: Any, color_by: Any) -> set[str]:
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"rankdir must be one of LR, TB, RL, BT, got {rankdir!r}")
+    if rankdir not in ("auto", "LR", "TB", "RL", "BT"):
+        raise ValueError(f"rankdir must be one of auto, LR, TB, RL, BT, got {rankdir!r}")
     fields = {s.strip() for s in show.split(",")} if isinstance(show, str) else set(show)
     fields.discard("")
     unknown = fields - set(SHOW_FIELDS)
@@ -195,40 +195,17 @@ def _nearest_first(root: Value, groups: dict[int, Group], max_nodes: int | None)
     return shown, 0
 
 
-def _rows(shown: list[Value], groups: dict[int, Group], levels_per_row: int) -> dict[int, int]:
-    """For wrapping: each drawn value's row. A value's level is 1 + its deepest drawn
-    input's (a constant sits just before its first consumer); rows hold
-    ``levels_per_row`` levels, or (0) as many as make the picture about 16:9."""
-    ids = {id(n) for n in shown}
-    level: dict[int, int] = {}
-    for n in sorted(shown, key=lambda v: v.stamp):
-        inputs = [p for p in _group_inputs(n, groups.get(id(n))) if id(p) in ids]
-        level[id(n)] = 1 + max((level[id(p)] for p in inputs), default=-1)
-    consumers: dict[int, list[int]] = {}
-    for n in shown:
-        for p in _group_inputs(n, groups.get(id(n))):
-            consumers.setdefault(id(p), []).append(level[id(n)])
-    for n in shown:
-        if n.is_leaf and id(n) in consumers:
-            level[id(n)] = max(0, min(consumers[id(n)]) - 1)
-    depth = max(level.values()) + 1
-    per_row = levels_per_row
-    if per_row == 0:  # widest level ~ rows of boxes per band; aim for a 16:9 slide
-        width = max(sum(1 for v in level.values() if v == k) for k in range(depth))
-        per_row = max(3, round(math.sqrt(1.8 * depth * width * 0.45)))
-    return {k: v // per_row for k, v in level.items()}
-
-
 class _Drawing:
-    """The state of one picture being drawn: names, fields, colours, theme, rows."""
+    """The state of one picture being drawn: names, fields, colours, theme, direction."""
 
     def __init__(self, dot: Any, fields: set[str], groups: dict[int, Group], theme: Theme) -> None:
         self.dot, self.fields, self.groups, self.theme = dot, fields, groups, theme
         self.grads: Mapping[int, float] | None = None
         self.colors: GradColors | None = None
         self.names: dict[int, str] = {}
+        self.ids: dict[int, str] = {}
         self.marked: set[int] = set()
-        self.rows: dict[int, int] = {}
+        self.vertical = False  # top to bottom: record fields need braces to stack
         self.number = NumberFormat(())
 
     def grad_of(self, n: Value) -> float:
@@ -236,30 +213,36 @@ class _Drawing:
         g = self.grads.get(id(n), 0.0) if self.grads is not None else n.grad
         return g.data if isinstance(g, Value) else float(g)
 
-    def value_box(self, n: Value) -> None:
-        """The record box of one value: name, data, grad; filled and outlined."""
-        name = self.names[id(n)]
-        parts = [f"<B>{html.escape(name)}</B>"]
+    def fields_of(self, n: Value) -> list[str]:
+        """The lines of a value's box: its name, what a folded neuron holds, data, grad."""
+        parts = [self.names[id(n)]]
         group = self.groups.get(id(n))
         if group is not None:
             act = n.op if n.op_entry.activation else "linear"
-            weights = f"{group[2]} weight" + ("" if group[2] == 1 else "s")
-            parts.append(html.escape(f"neuron {act}(w·x+b), {weights}"))
-        tip = [name, f"data {self.number(n.data)}"]
+            parts.append(f"neuron {act}(w·x+b), {group[2]} weight" + ("" if group[2] == 1 else "s"))
         if "data" in self.fields:
             parts.append(f"data {self.number(n.data)}")
         if "grad" in self.fields:
             parts.append(f"grad {self.number(self.grad_of(n))}")
-            tip.append(f"grad {self.number(self.grad_of(n))}")
+        return parts
+
+    def value_box(self, n: Value) -> None:
+        """One value: a record box of name, data and grad, filled by its gradient; a
+        constant is a small rounded box holding its number (it has no gradient to show).
+        Records, not HTML-like tables: the WebAssembly Graphviz draws tables as bare names."""
+        node_id = self.ids[id(n)]
+        if is_constant(n):
+            text = constant_text(n.data)
+            self.dot.node(node_id, label=plain(text), shape="box", style="rounded", color="#888888",
+                          fontcolor="#333333", tooltip=plain(f"the constant {text}"))  # fmt: skip
+            return
+        fields = self.fields_of(n)
+        tip = [self.names[id(n)], f"data {self.number(n.data)}", f"grad {self.number(self.grad_of(n))}"]
         fill = self.colors(self.grad_of(n)) if self.colors is not None else "#ffffff"
-        marked = id(n) in self.marked
-        border = f'BORDER="{self.theme.highlight_width:g}" COLOR="{HIGHLIGHT}"' if marked else 'BORDER="0"'
-        # An HTML-like table, not a graphviz "record": records break wrapped (flat) edges.
-        rows = "".join(f"<TR><TD>{p}</TD></TR>" for p in parts)
-        table = (
-            f'<TABLE {border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" BGCOLOR="{fill}">{rows}</TABLE>'
-        )
-        self.dot.node(name, label=f"<{table}>", shape="plain", tooltip=", ".join(tip))
+        attrs = {"shape": "record", "style": "filled", "fillcolor": fill, "tooltip": plain(", ".join(tip))}
+        if id(n) in self.marked:
+            attrs.update(color=HIGHLIGHT, penwidth=f"{self.theme.highlight_width:g}")
+        self.dot.node(node_id, label=record_label(fields, self.vertical), **attrs)
 
     def op_node(self, n: Value, shown_ids: set[int]) -> None:
         """The op between ``n`` and its inputs, with an edge from each drawn input (a
@@ -270,28 +253,24 @@ class _Drawing:
             return
         name = self.names[id(n)]
         op_label = "neuron" if group else n.op_entry.display
-        op_id = f"{op_label} → {name}"
-        attrs = {"shape": "ellipse", "label": _esc(op_label), "fontsize": str(self.theme.op_font)}
-        attrs["margin"] = "0.04"
-        attrs["tooltip"] = f"{op_label}: makes {name} from " + ", ".join(
-            self.names.get(id(p), "?") for p in inputs
-        )
+        op_id = "op" + self.ids[id(n)][1:]
+        makes = ", ".join(self.names.get(id(p), "?") for p in inputs)
+        attrs = {"shape": "ellipse", "label": plain(op_label), "fontsize": str(self.theme.op_font)}
+        attrs.update(margin="0.04", tooltip=plain(f"{op_label}: makes {name} from {makes}"))
         if id(n) in self.marked:
             attrs.update(color=HIGHLIGHT, penwidth=str(self.theme.highlight_width))
         self.dot.node(op_id, **attrs)
-        self.dot.edge(op_id, name)
+        self.dot.edge(op_id, self.ids[id(n)], weight="4")
         cut = 0
         for p in inputs:
             if id(p) not in shown_ids:
                 cut += 1
                 continue
-            edge: dict[str, str] = {}
+            # A constant's edge is light, so the chain of values runs straight past it.
+            edge: dict[str, str] = {"weight": "1" if is_constant(p) else "4"}
             if id(p) in self.marked and id(n) in self.marked:
                 edge.update(color=HIGHLIGHT, penwidth=str(self.theme.highlight_width))
-            if self.rows and self.rows.get(id(p), 0) != self.rows.get(id(n), 0):
-                # a wrapped chain: the next row starts again at the left
-                edge.update(constraint="false", style="dashed", color="#777777")
-            self.dot.edge(self.names[id(p)], op_id, **edge)
+            self.dot.edge(self.ids[id(p)], op_id, **edge)
         if cut:
             self.dot.edge("left_out", op_id, style="dashed", color="#888888")
 
@@ -303,36 +282,25 @@ class _Drawing:
                 "left_out", label=note, shape="note", style="dashed", color="#888888", fontcolor="#555555"
             )
 
-    def stack_rows(self, shown: list[Value]) -> None:
-        """Keep wrapped rows in reading order, top to bottom: an invisible edge of
-        length 0 from the first value of each row to the first of the next."""
-        firsts: dict[int, Value] = {}
-        for n in sorted(shown, key=lambda v: v.stamp):
-            firsts.setdefault(self.rows.get(id(n), 0), n)
-        rows = sorted(firsts)
-        for upper, lower in itertools.pairwise(rows):
-            a, b = self.names[id(firsts[upper])], self.names[id(firsts[lower])]
-            self.dot.edge(a, b, style="invis", minlen="0", weight="10")
-
     def legend(self) -> None:
-        """The colour scale as a column of swatches."""
+        """The colour scale as a row (or column) of swatches beside the graph."""
         if self.colors is None:
             return
         font = str(self.theme.legend_font)
         with self.dot.subgraph(name="cluster_legend") as legend:
             legend.attr(label="gradient: hue = sign, lightness = log10 |grad|", fontsize=font, style="dashed")
-            previous = None
+            # A strip of swatches along the flow (a row left to right, a column top to
+            # bottom), so it adds little across it.
             for i, (text, colour) in enumerate(self.colors.legend()):
-                key = f"legend_{i}"
-                legend.node(key, label=text, shape="box", style="filled", fillcolor=colour, fontsize=font)
-                if previous:
-                    legend.edge(previous, key, style="invis")
-                previous = key
+                legend.node(f"legend_{i}", label=text, shape="box", style="filled", fillcolor=colour,
+                            fontsize=font, height="0.3", margin="0.05,0.02")  # fmt: skip
+                if i:
+                    legend.edge(f"legend_{i - 1}", f"legend_{i}", style="invis", minlen="1")
 
 
 def draw_graph(
     root: Value,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     show: str | Iterable[str] = "data,grad",
     max_nodes: int | None = None,
     color_by: str | None = None,
@@ -347,14 +315,20 @@ def draw_graph(
 ) -> Any:
     """The computation graph that produced ``root``, as a ``graphviz.Digraph``.
 
+    Every edge points the same way and ``root`` ends the picture: ``rankdir="auto"``
+    draws left to right, or top to bottom where that reads larger in the theme's frame
+    (a notebook's width, a 16:9 slide); ``"LR"``, ``"TB"``, ``"RL"``, ``"BT"`` force one.
     ``show`` picks the fields in each box ("data", "grad"). ``theme="projector"``: fonts
-    of 20 pt and more, thick lines, long chains wrapped into a slide-shaped picture.
+    of 20 pt and more, thick lines, sized for a slide.
     ``color_by="grad"`` fills each value by its gradient on a fixed log scale (one colour,
     one gradient, in every picture) or, with ``color_scale="relative"``, on a scale
-    fitted to this picture. Every value is named (see ``autograd_core.viz.names``).
+    fitted to this picture. Every value is named (see ``autograd_core.viz.names``); a
+    constant shows its number and no gradient. Labels are drawn as literal text.
     ``grads`` (node id -> gradient) overrides ``.grad``, ``highlight`` outlines values,
     ``colors``, ``names`` and ``number_format`` fix the scale, the names and the number
-    style (the backward replay passes all of them, so every frame agrees).
+    style (the backward replay passes all of them, so every frame agrees). The SVG's
+    value boxes have the ids ``v<k>`` and their ops ``op<k>``, k the value's place in
+    ``topological_order(root)``.
     """
     fields = _check_args(root, rankdir, show, max_nodes, color_by)
     dressed = _theme(theme)
@@ -363,32 +337,45 @@ def draw_graph(
     order = topological_order(root)
     groups = _neurons(order) if collapse else {}
     shown, left_out = _nearest_first(root, groups, max_nodes)
-    dot = digraph_class("draw_graph")(format="svg", graph_attr={"rankdir": rankdir})
-    dot.attr("node", fontname="Helvetica", fontsize=str(dressed.font))
-    dot.attr("edge", penwidth=str(dressed.edge_width))
-    drawing = _Drawing(dot, fields, groups, dressed)
+    drawing = _Drawing(None, fields, groups, dressed)
     drawing.grads, drawing.names = grads, dict(names) if names is not None else value_names(order)
+    drawing.ids = {id(n): f"v{k}" for k, n in enumerate(order)}
     drawing.marked = {id(v) for v in highlight}
     drawing.number = number_format or NumberFormat(
         [n.data for n in shown] + [drawing.grad_of(n) for n in shown]
     )
+    if rankdir == "auto":
+        rankdir = _auto_rankdir(drawing, shown)
+    drawing.vertical = rankdir in ("TB", "BT")
+    dot = digraph_class("draw_graph")(format="svg", graph_attr={"rankdir": rankdir})
+    dot.attr(fontname="Helvetica")
+    dot.attr("node", fontname="Helvetica", fontsize=str(dressed.font))
+    dot.attr("edge", penwidth=str(dressed.edge_width))
+    drawing.dot = dot
     if color_by == "grad":
         relative = (
             GradColors(drawing.grad_of(n) for n in shown) if color_scale == "relative" else GradColors()
         )
         drawing.colors = colors or relative
-    if dressed.levels_per_row is not None and rankdir in ("LR", "RL"):
-        drawing.rows = _rows(shown, groups, dressed.levels_per_row)
     shown_ids = {id(n) for n in shown}
     for n in sorted(shown, key=lambda v: v.stamp):
         drawing.value_box(n)
         drawing.op_node(n, shown_ids)
-    drawing.stack_rows(shown)
     drawing.left_out_note(left_out, max_nodes)
     drawing.legend()
     dot.visible_count = len(shown)
     dot.left_out = left_out
+    dot.rankdir = rankdir
     return dot
+
+
+def _auto_rankdir(drawing: _Drawing, shown: list[Value]) -> str:
+    """Left to right or top to bottom, whichever shows the text larger in the frame."""
+    level = levels(shown, lambda n: _group_inputs(n, drawing.groups.get(id(n))))
+    boxes = [drawing.fields_of(n) for n in shown if not is_constant(n)] or [["x"]]
+    chars = max(len(line) for box in boxes for line in box)
+    lines = max(len(box) for box in boxes)
+    return choose_rankdir(level, chars, lines, drawing.theme.font, drawing.theme.frame)
 
 
 def _group_inputs(n: Value, group: Group | None) -> list[Value]:

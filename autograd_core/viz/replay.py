@@ -30,7 +30,7 @@ from ..backward import chain_rule, topological_order
 from ..value import Value
 from .colors import NEGATIVE_HUE, POSITIVE_HUE, GradColors, NumberFormat
 from .draw import HIGHLIGHT, THEMES, draw_graph
-from .names import value_names
+from .names import constant_text, derivative, is_constant, value_names
 
 #: The most steps a page holds: one graph, and a list of numbers per step.
 MAX_PAGE_STEPS = 20_000
@@ -82,7 +82,7 @@ class Replay:
         if forward:
             for n in self.order:
                 if not n.is_leaf:
-                    inputs = tuple(self.names[id(p)] for p in n.parents)
+                    inputs = tuple(self.display_name(p) for p in n.parents)
                     self.forward_steps.append(
                         ForwardStep(
                             len(self.forward_steps) + 1,
@@ -97,6 +97,8 @@ class Replay:
         running: dict[int, float] = {}  # each input's gradient so far, for the table
 
         def record(node: Any, parent: Any, local: Any, upstream: Any, contribution: Any) -> None:
+            if is_constant(parent):
+                return  # no one asks for d root / d 2.5: the replay takes no step into a constant
             running[id(parent)] = running.get(id(parent), 0.0) + contribution
             index = len(self.forward_steps) + len(self.steps) + 1
             names = self.names
@@ -106,17 +108,32 @@ class Replay:
 
         # The same walk as backward: the replay only listens to each step.
         final = chain_rule(root, self.seed, on_step=record)
-        self.grads = {id(n): final.get(n, 0.0) for n in self.order}
+        # Constants have no gradient row: the replay differentiates by values only.
+        self.grads = {id(n): final.get(n, 0.0) for n in self.order if not is_constant(n)}
         self.number = NumberFormat([n.data for n in self.order] + list(self.grads.values()) + [self.seed])
 
     def __len__(self) -> int:
         return len(self.forward_steps) + len(self.steps)
 
+    def __repr__(self) -> str:
+        name = self.names[id(self.root)]
+        forward = f"{len(self.forward_steps)} forward and " if self.forward_steps else ""
+        return (
+            f"<Replay of the backward pass of {name}: {forward}{len(self.steps)} chain-rule steps over "
+            f"{len(self.order)} values. print() it for the step table, .frame(k) for the picture at "
+            "step k, .save_html(path) for the player; in Jupyter it shows as the player>"
+        )
+
+    def display_name(self, v: Value) -> str:
+        """How ``v`` is written in captions and tables: its name, or a constant's number."""
+        return constant_text(v.data) if is_constant(v) else self.names[id(v)]
+
     def __getitem__(self, k: int) -> Step:
         return self.steps[k]
 
     def gradient(self, v: Value) -> float:
-        """d root / d v once the replay has finished (0 if root does not depend on v)."""
+        """d root / d v once the replay has finished (0 if root does not depend on v, and
+        for a constant: the replay takes no steps into constants)."""
         return self.grads.get(id(v), 0.0)
 
     def contributions(self, v: Value) -> tuple[list[tuple[str, float]], float]:
@@ -130,7 +147,7 @@ class Replay:
         """Every value's gradient as it stands after step ``k`` (0: only the seed; the
         forward steps leave every gradient at 0), rebuilt from the steps (the replay
         keeps what changed, not k copies)."""
-        grads = {id(n): 0.0 for n in self.order}
+        grads = {id(n): 0.0 for n in self.order if not is_constant(n)}
         done_forward = k >= len(self.forward_steps)
         if done_forward:
             grads[id(self.root)] = self.seed
@@ -139,7 +156,7 @@ class Replay:
         return grads
 
     # -- tables ---------------------------------------------------------------------------
-    HEAD = ("step", "node", "op", "input", "local d node/d input", "upstream d root/d node", "contribution",
+    HEAD = ("step", "node", "op", "input", "local ∂node/∂input", "upstream ∂root/∂node", "contribution",
             "input grad so far")  # fmt: skip
 
     def rows(self) -> list[list[str]]:
@@ -162,7 +179,7 @@ class Replay:
         lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
         name = self.names[id(self.root)]
-        seed = f"seed: d{name}/d{name} = {self.number(self.seed)}"
+        seed = f"seed: {derivative(name, name)} = {self.number(self.seed)}"
         return seed + "\n" + "\n".join(lines)
 
     def __str__(self) -> str:
@@ -217,16 +234,17 @@ class Replay:
         if k == 0:
             if self.forward_steps:
                 return "step 0: the inputs and parameters, before anything is computed"
-            return f"step 0: seed d{name}/d{name} = {f(self.seed)}"
+            return f"step 0: seed {derivative(name, name)} = {f(self.seed)}"
         if k <= len(self.forward_steps):
             fs = self.forward_steps[k - 1]
             return (
                 f"step {k} (forward): {fs.node_name} = {fs.op}({', '.join(fs.input_names)}) = {f(fs.value)}"
             )
         s = self.steps[k - len(self.forward_steps) - 1]
-        seeded = f" (seed d{name}/d{name} = {f(self.seed)})" if s.node is self.root else ""
+        seeded = f" (seed {derivative(name, name)} = {f(self.seed)})" if s.node is self.root else ""
+        local = derivative(s.node_name, s.input_name)
         return (
-            f"step {k}: grad[{s.input_name}] += d{s.node_name}/d{s.input_name} × grad[{s.node_name}] "
+            f"step {k}: grad[{s.input_name}] += {local} × grad[{s.node_name}] "
             f"= {f(s.local)} × {f(s.upstream)} = {f(s.contribution)}{seeded}"
         )
 
@@ -259,9 +277,9 @@ class Replay:
         scale = GradColors()
         return {
             "names": [self.names[id(n)] for n in self.order],
-            "ops": [
-                f"{n.op_entry.display} → {self.names[id(n)]}" if not n.is_leaf else "" for n in self.order
-            ],
+            # the picture's boxes are v<k> and their ops op<k> (k: the place in self.order)
+            "inputs": [[index[id(p)] for p in n.parents] for n in self.order],
+            "constant": [is_constant(n) for n in self.order],
             "data": [_finite(n.data) for n in self.order],
             "root": index[id(self.root)],
             "seed": self.seed,

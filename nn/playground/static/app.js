@@ -65,9 +65,10 @@ function nodeInfo() {
   const i = state.picked, G = state.graph;
   if (i === null || i < 0 || !G) return;
   const names = G.D.names, lines = [names[i] + " = " + G.fmt(G.values[i])];
-  const parents = G.steps.filter(s => s[0] === i).map(s => s[1]);
+  const parents = G.D.inputs[i] || [];
   (G.locals[i] || []).forEach((l, j) => {
-    if (parents[j] !== undefined) lines.push("local d" + names[i] + "/d" + names[parents[j]] + " = " + G.fmt(num(l)));
+    const p = parents[j];  // a constant's local derivative is no one's question
+    if (p !== undefined && !G.D.constant[p]) lines.push("local " + ChainrulePlayer.partial(names[i], names[p]) + " = " + G.fmt(num(l)));
   });
   const s = G.sum(i, state.step);
   lines.push(s.head);
