@@ -28,7 +28,7 @@ from operator import attrgetter
 from typing import Any
 
 from .modes import check_backward, current_modes, enable_grad
-from .ops import VALUE, Op
+from .ops import UNRECORDED, VALUE, Op
 
 
 class Node:
@@ -142,9 +142,25 @@ def _check_step(node: Node, parent: Node, local: Any, upstream: Any, contributio
 
 def _walk(root: Node, seed: Any, create_graph: bool) -> dict[Node, Any]:
     """``chain_rule`` as backward and gradients use it: recorded locals for
-    ``create_graph``, a check at every step in anomaly mode."""
+    ``create_graph``, a check at every step in anomaly mode. ``create_graph`` asks for
+    the gradient's graph, so it is recorded whatever the surrounding mode (as PyTorch):
+    inside ``no_grad`` a second derivative would otherwise be a silent 0."""
     check = _check_step if current_modes().anomaly else None
-    return chain_rule(root, seed, recorded_locals if create_graph else stored_locals, check)
+    if create_graph:
+        with enable_grad():
+            return chain_rule(root, seed, recorded_locals, check)
+    return chain_rule(root, seed, stored_locals, check)
+
+
+def _check_recorded(root: Node, who: str) -> None:
+    """A value computed under ``no_grad`` has no graph: a gradient from it would be a
+    silent 0 everywhere, so say why instead (as PyTorch's "does not require grad")."""
+    if root._op is UNRECORDED:
+        raise RuntimeError(
+            f"{who}: this value was computed inside a no_grad() block, so no graph was recorded "
+            "and it does not require grad (every gradient would be 0). Compute it outside "
+            "no_grad() (or inside enable_grad()) to backpropagate through it"
+        )
 
 
 def _seed(grad: Any) -> Any:
@@ -163,6 +179,7 @@ def backward(root: Node, grad: Any = 1.0, create_graph: bool = False) -> None:
     exactly the same amount again (intermediate nodes included).
     """
     _check_node(root, "backward")
+    _check_recorded(root, "backward()")
     seed = _seed(grad)
     if not create_graph and not current_modes().anomaly and not isinstance(seed, Node):
         backward_fast(root, seed)
@@ -219,6 +236,7 @@ def gradients(root: Node, inputs: Iterable[Node], create_graph: bool = False) ->
     """d root / d input for each input, without touching any ``.grad`` (like
     ``torch.autograd.grad``). Inputs ``root`` does not depend on get 0.0."""
     _check_node(root, "gradients")
+    _check_recorded(root, "gradients()")
     inputs = list(inputs) if not isinstance(inputs, Node) else [inputs]
     for i, x in enumerate(inputs):
         _check_node(x, f"gradients (input {i})")

@@ -195,6 +195,10 @@ class ARRAY:
 # The table. One entry per op: forward and local derivatives side by side.
 # ---------------------------------------------------------------------------------------
 
+#: The "op" of a value computed under ``no_grad``: a leaf like any other, remembered as
+#: such so that ``backward`` from it can say why nothing flows (instead of silently 0).
+UNRECORDED = Op("", lambda m: (0.0, ()), display="computed under no_grad")
+
 ADD = Op("+", lambda m, a, b: (a + b, (1.0, 1.0)))
 SUB = Op("-", lambda m, a, b: (a - b, (1.0, -1.0)))
 MUL = Op("*", lambda m, a, b: (a * b, (b, a)))

@@ -58,10 +58,6 @@ class Value(Node):
 
     __slots__ = ("__weakref__", "label")
 
-    # NumPy defers to Value's reflected operators (np.float64(2) * v is a Value, and an
-    # array + Value raises TypeError) instead of building an object array of Values.
-    __array_ufunc__ = None
-
     def __init__(self, data: Number, label: str = "") -> None:
         if type(label) is not str and not isinstance(label, str):
             raise TypeError(f"a Value's label is a string, got {type(label).__name__} {label!r:.60}")
@@ -125,9 +121,48 @@ class Value(Node):
         refuse_while_tracing("reading a Value as a number (.item())")
         return self.data
 
+    # A Value never turns into a plain number on its own: math.exp(x), float(x), int(x),
+    # round(x), math.fsum and statistics.mean would use that number and the gradient
+    # through them would be silently lost (micrograd has no __float__; PyTorch warns).
     def __float__(self) -> float:
         refuse_while_tracing("converting a Value to float")
-        return self.data
+        raise TypeError(_leaves_the_graph("float(x), or a math function such as math.exp(x),"))
+
+    def __int__(self) -> int:
+        raise TypeError(_leaves_the_graph("int(x)"))
+
+    def __index__(self) -> int:
+        raise TypeError(_leaves_the_graph("using x as an index or a count"))
+
+    def __complex__(self) -> complex:
+        raise TypeError(_leaves_the_graph("complex(x)"))
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        raise TypeError(_leaves_the_graph("round(x)"))
+
+    def __trunc__(self) -> Any:
+        raise TypeError(_leaves_the_graph("math.trunc(x)"))
+
+    def __floor__(self) -> Any:
+        raise TypeError(_leaves_the_graph("math.floor(x)"))
+
+    def __ceil__(self) -> Any:
+        raise TypeError(_leaves_the_graph("math.ceil(x)"))
+
+    def as_integer_ratio(self) -> tuple[int, int]:
+        """Refused with a TypeError (``statistics.mean`` and ``fractions`` call it): the
+        ratio would leave the graph. Use ``vsum(xs) / len(xs)`` for a mean."""
+        raise TypeError(_leaves_the_graph("statistics.mean, fractions or as_integer_ratio()"))
+
+    def __format__(self, spec: str) -> str:
+        # f"{x:.3f}" formats the data (a picture of the number, not a way out of the graph).
+        return format(self.data, spec) if spec else str(self)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy functions on Values: ``np.exp(x)`` is ``x.exp()`` (the gradient kept),
+        ``np.float64(2) * x`` is ``2.0 * x``; anything without a Value version (or an
+        array of Values) is a TypeError that says what to use instead."""
+        return numpy_function(ufunc, method, inputs, kwargs)
 
     def __bool__(self) -> bool:
         refuse_while_tracing("testing a Value's truth")
@@ -299,6 +334,42 @@ class Constant(Value):
         return f"Constant({self.data:.6g})"
 
 
+def _leaves_the_graph(what: str) -> str:
+    return (
+        f"{what} would turn a Value into a plain number, and the gradient through it would be "
+        "lost without a word. Use the Value's own methods (x.exp(), x.log(), x.sin(), x.tanh(), "
+        "x ** 2, ...) to stay in the graph; x.data (or x.item()) is the number itself, when "
+        "leaving the graph is what you mean"
+    )
+
+
+#: The NumPy functions a Value answers, by name: each keeps the gradient.
+_UFUNCS: dict[str, Any] = {
+    "add": lambda a, b: a + b, "subtract": lambda a, b: a - b, "multiply": lambda a, b: a * b,
+    "true_divide": lambda a, b: a / b, "divide": lambda a, b: a / b, "power": lambda a, b: a ** b,
+    "negative": lambda a: -a, "positive": lambda a: a, "absolute": lambda a: abs(a),
+    "exp": lambda a: a.exp(), "log": lambda a: a.log(), "sqrt": lambda a: a.sqrt(),
+    "tanh": lambda a: a.tanh(), "sin": lambda a: a.sin(), "cos": lambda a: a.cos(),
+    "maximum": lambda a, b: _lift(a).maximum(b), "minimum": lambda a, b: _lift(a).minimum(b),
+}  # fmt: skip
+
+
+def numpy_function(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """A NumPy ufunc applied to Values (see ``Value.__array_ufunc__``)."""
+    name = getattr(ufunc, "__name__", str(ufunc))
+    if any(getattr(x, "ndim", 0) for x in inputs):
+        raise TypeError(
+            f"np.{name} got an array and a Value: one Value holds one number, so NumPy arrays and "
+            "Values do not mix; use a list of Values (or x.data for the numbers)"
+        )
+    rule = _UFUNCS.get(name)
+    if rule is None or method != "__call__" or kwargs:
+        raise TypeError(
+            f"np.{name} has no Value version. " + _leaves_the_graph(f"np.{name}(x)").split(". ", 1)[1]
+        )
+    return rule(*(x if isinstance(x, Value) else _as_float(x, f"an operand of np.{name}") for x in inputs))
+
+
 def _fmt(g: Any) -> str:
     return f"{g:.6g}" if isinstance(g, float) else repr(g)
 
@@ -343,7 +414,7 @@ def _record_unusual(node: Value, parents: tuple[Value, ...], local: tuple[Any, .
         node._op = op
     else:
         node._prev = node._local = ()
-        node._op = LEAF
+        node._op = ops.UNRECORDED
 
 
 _new = object.__new__  # a node's fields are all set by _node: skip __init__'s checks

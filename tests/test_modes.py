@@ -6,7 +6,15 @@ import math
 
 import pytest
 
-from autograd_core import AnomalyError, Value, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from autograd_core import (
+    AnomalyError,
+    Value,
+    detect_anomaly,
+    enable_grad,
+    gradients,
+    is_grad_enabled,
+    no_grad,
+)
 
 
 def test_no_grad_records_nothing() -> None:
@@ -16,7 +24,11 @@ def test_no_grad_records_nothing() -> None:
         assert not is_grad_enabled()
     assert is_grad_enabled()
     assert y.parents == () and y.op == "" and y.data == pytest.approx(4 + math.exp(2))
-    y.backward()
+    # A gradient from it would be a silent 0: backward says why instead (issue 18).
+    with pytest.raises(RuntimeError, match=r"no_grad\(\).*does not require grad"):
+        y.backward()
+    with pytest.raises(RuntimeError, match="no_grad"):
+        gradients(y, [x])
     assert x.grad == 0.0
 
 

@@ -1,7 +1,9 @@
 """Pictures of the computation graph: ``draw_graph(root)`` returns a ``graphviz.Digraph``.
 
-Each value is a box showing its label, data and grad; each op is a small node between
-its inputs and its output (the layout of micrograd's ``trace_graph``). Options:
+Each value is a record box showing its name, data and grad; each op is a small node
+between its inputs and its output (the layout of micrograd's ``trace_graph``); a constant
+is a small box with its number. Records (not HTML-like tables, which the WebAssembly
+build draws as bare names) keep the picture the same in both renderers. Options:
 
 - ``max_nodes``: draw at most that many values, nearest the root first, with a note
   saying how many were left out;
@@ -288,7 +290,13 @@ class _Drawing:
             return
         font = str(self.theme.legend_font)
         with self.dot.subgraph(name="cluster_legend") as legend:
-            legend.attr(label="gradient: hue = sign, lightness = log10 |grad|", fontsize=font, style="dashed")
+            # Beside a top-to-bottom picture the legend is a column: a narrow caption for it.
+            caption = (
+                "gradient\nhue: sign\nlightness:\nlog10 |grad|"
+                if self.vertical
+                else ("gradient: hue = sign, lightness = log10 |grad|")
+            )
+            legend.attr(label=caption, fontsize=font, style="dashed")
             # A strip of swatches along the flow (a row left to right, a column top to
             # bottom), so it adds little across it.
             for i, (text, colour) in enumerate(self.colors.legend()):

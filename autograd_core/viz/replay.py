@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,11 +29,15 @@ from typing import Any
 from ..backward import chain_rule, topological_order
 from ..value import Value
 from .colors import NEGATIVE_HUE, POSITIVE_HUE, GradColors, NumberFormat
+from .dot_text import plain
 from .draw import HIGHLIGHT, THEMES, draw_graph
 from .names import constant_text, derivative, is_constant, value_names
 
 #: The most steps a page holds: one graph, and a list of numbers per step.
 MAX_PAGE_STEPS = 20_000
+#: The picture's place on the player page (pixels, width x height: 60% of the page's
+#: height), per theme: the drawing direction is chosen to read largest there.
+PLAYER_FRAMES = {"default": (1100, 560), "projector": (1240, 430)}
 
 
 @dataclass(frozen=True)
@@ -216,7 +220,7 @@ class Replay:
         g = draw_graph(
             self.root, grads=self.grads_after(k), highlight=self._marked(k), **{**options, **draw_options}
         )
-        g.attr(label=self.caption(k), labelloc="t", fontsize=str(_caption_font(draw_options)))
+        g.attr(label=plain(self.caption(k)), labelloc="t", fontsize=str(_caption_font(draw_options)))
         return g
 
     def _marked(self, k: int) -> list[Value]:
@@ -301,7 +305,7 @@ class Replay:
                 "explain a smaller graph (a part of the model, one sample)"
             )
         picture = draw_graph(self.root, color_by="grad", colors=GradColors(), names=self.names,
-                             number_format=self.number, theme=theme, grads=self.grads_after(0),
+                             number_format=self.number, theme=_player_theme(theme), grads=self.grads_after(0),
                              **draw_options).svg()  # fmt: skip
         title = f"{'forward and ' if self.forward_steps else ''}backward pass of {self.names[id(self.root)]}"
         here = resources.files("autograd_core.viz")
@@ -328,10 +332,16 @@ class Replay:
 
     def _repr_html_(self) -> str:
         # In Jupyter the replay shows as the player itself, in a frame of its own (its
-        # script then runs apart from the notebook's page).
-        page = html.escape(self.player_html(theme="default"), quote=True)
+        # script then runs apart from the notebook's page), as tall as its picture needs:
+        # the picture may take 60% of the frame, the controls and the table the rest.
+        page = self.player_html(theme="default")
+        size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', page)
+        width, height = (float(size.group(1)), float(size.group(2))) if size else (600.0, 300.0)
+        shown = height * 4 / 3 * min(1.0, 1100 / (width * 4 / 3))  # points -> pixels, fitted
+        frame = round(min(max(shown / 0.6, 480), 1000))
         return (
-            f'<iframe srcdoc="{page}" style="width:100%;height:560px;border:1px solid #ccc" '
+            f'<iframe srcdoc="{html.escape(page, quote=True)}" '
+            f'style="width:100%;height:{frame}px;border:1px solid #ccc" '
             'sandbox="allow-scripts" title="backward replay"></iframe>'
         )
 
@@ -340,6 +350,13 @@ def player_js() -> str:
     """The step player's core (``player.js``): inlined in the replay page, served by the
     playground, so both show a step the same way."""
     return resources.files("autograd_core.viz").joinpath("player.js").read_text(encoding="utf-8")
+
+
+def _player_theme(theme: Any) -> Any:
+    """The theme with the frame of the player page's picture (see ``PLAYER_FRAMES``)."""
+    if isinstance(theme, str) and theme in THEMES and theme in PLAYER_FRAMES:
+        return replace(THEMES[theme], frame=PLAYER_FRAMES[theme])
+    return theme  # a Theme of the caller's own (or a wrong name, which draw_graph refuses)
 
 
 def _caption_font(draw_options: dict[str, Any]) -> int:
