@@ -14,7 +14,7 @@ from . import activations, data, init, losses, metrics, optim
 from .io import ModelFileError
 from .module import MLP, Dropout, Layer, Module, Neuron
 from .rnn import RNN
-from .training import Callback, History, fit, predict, predict_classes
+from .training import Callback, History, fit, predict, predict_classes, predict_proba
 
 __all__ = [
     "MLP",
@@ -38,6 +38,7 @@ __all__ = [
     "optim",
     "predict",
     "predict_classes",
+    "predict_proba",
     "save",
 ]
 

@@ -369,10 +369,12 @@ def _loss_value(loss: Any) -> float:
 #: Named starting points, each with a learning rate that trains the toy data sets well
 #: ("momentum" is SGD with momentum 0.9): what the demo's --optimizer and the
 #: playground's menu offer.
-PRESETS: dict[str, tuple[type[Optimizer], dict[str, float]]] = {
+PRESETS: dict[str, tuple[type[Optimizer], dict[str, Any]]] = {
     "adam": (Adam, {"lr": 0.01}),
     "sgd": (SGD, {"lr": 0.1}),
     "momentum": (SGD, {"lr": 0.05, "momentum": 0.9}),
+    "nesterov": (SGD, {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+    "adamw": (AdamW, {"lr": 0.01, "weight_decay": 0.01}),
     "rmsprop": (RMSprop, {"lr": 0.01}),
     "rprop": (Rprop, {"lr": 0.01}),
     "cg": (ConjugateGradient, {"lr": 1.0}),

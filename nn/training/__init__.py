@@ -4,7 +4,7 @@ run, and the eager and compiled engines behind one interface."""
 from .callbacks import Callback, EarlyStopping, GradientFlow, ProgressBar, layer_gradient_means
 from .fit import TrainingRun, fit
 from .history import History
-from .predict import predict, predict_classes
+from .predict import predict, predict_classes, predict_proba
 
 __all__ = [
     "Callback",
@@ -17,4 +17,5 @@ __all__ = [
     "layer_gradient_means",
     "predict",
     "predict_classes",
+    "predict_proba",
 ]

@@ -57,9 +57,18 @@ class StopOnDivergence(Callback):
         if not math.isfinite(loss) or exploded:
             run.history.diverged = True
             run.stop = True
-            warnings.warn(
-                f"training diverged at epoch {row['epoch']} (loss {loss:.4g}); stopping", stacklevel=4
-            )
+            if math.isnan(loss):
+                what = f"the loss became nan at epoch {row['epoch']}"
+            elif math.isinf(loss):
+                what = f"the loss became inf at epoch {row['epoch']}"
+            else:
+                limit = self.factor * max(abs(self.first or 0.0), 1e-12)
+                what = (
+                    f"the loss passed {limit:.3g} ({self.factor:.0e} times the first epoch's "
+                    f"{self.first:.4g}) at epoch {row['epoch']}, reaching {loss:.4g}"
+                )
+            run.history.divergence = what
+            warnings.warn(f"training diverged: {what}; stopping", stacklevel=4)
 
 
 class SchedulerStep(Callback):

@@ -75,6 +75,26 @@ def _check_targets(y: Sequence[Any], what: str) -> None:
             raise ValueError(f"{what}: target of sample {i} is not a finite number: {t!r:.60}")
 
 
+def shape_labels(model: Any, y: list[Any], loss_name: str | None, what: str) -> list[Any]:
+    """Labels as ``fit`` takes them: a column ``(n, 1)`` becomes ``(n,)`` (as scikit-learn
+    ravels it), and one-hot rows for ``cross_entropy`` become class indices; other rows
+    with ``cross_entropy`` are refused with what to pass."""
+    if y and all(isinstance(t, (list, tuple)) and len(t) == 1 for t in y):
+        return [t[0] for t in y]
+    if loss_name == "cross_entropy" and y and all(isinstance(t, (list, tuple)) for t in y):
+        indices = []
+        for i, t in enumerate(y):
+            ones = [j for j, v in enumerate(t) if _number(v) == 1.0]
+            if len(ones) != 1 or any(_number(v) != 0.0 for j, v in enumerate(t) if j != ones[0]):
+                raise ValueError(
+                    f"{what}: cross_entropy takes class indices (0..k-1) or one-hot rows; row {i} "
+                    f"({list(t)!r:.60}) is neither"
+                )
+            indices.append(ones[0])
+        return indices
+    return y
+
+
 def check_data(model: Any, X: Sequence[Any], y: Sequence[Any], loss_name: str | None, what: str) -> None:
     """Raise ``ValueError`` naming the first bad sample, label or size mismatch."""
     if len(X) == 0:
@@ -104,6 +124,15 @@ def class_weights(y: Sequence[Any], class_weight: Any) -> dict[int, float] | Non
             counts[int(t)] = counts.get(int(t), 0) + 1
         return {c: len(y) / (len(counts) * n) for c, n in counts.items()}
     if isinstance(class_weight, dict):
+        classes = {int(t) for t in y}
+        unknown = [
+            k for k in class_weight if isinstance(k, bool) or _number(k) is None or int(k) not in classes
+        ]
+        if unknown:
+            raise ValueError(
+                f"class_weight names {unknown!r:.60}, which {'is' if len(unknown) == 1 else 'are'} not a "
+                f"class of the training labels {sorted(classes)}"
+            )
         weights = {int(k): float(v) for k, v in class_weight.items()}
         if not all(math.isfinite(w) and w >= 0 for w in weights.values()):
             raise ValueError(f"class weights must be finite numbers >= 0, got {class_weight!r}")

@@ -18,9 +18,10 @@ from ..arraylike import to_list
 from ..losses import Loss, get_loss
 from ..metrics import METRICS
 from ..optim import Adam, LRScheduler, Optimizer
+from ..optim.optimizers import PRESETS, make_optimizer
 from ..rng import Seed, generator
 from .callbacks import Callback, EarlyStopping, GradientFlow, ProgressBar, SchedulerStep, StopOnDivergence
-from .checks import check_count, check_data, check_strength, class_weights
+from .checks import check_count, check_data, check_strength, class_weights, shape_labels
 from .engines import Penalty, check_engine, make_engine
 from .history import History
 from .predict import predict_classes
@@ -38,6 +39,28 @@ def resolve_loss(loss: str | Loss, model: Any) -> tuple[Loss, str | None]:
     ):
         return (lambda o, t: fn(o, t, from_logits=False)), name  # type: ignore[call-arg]
     return fn, name
+
+
+def resolve_optimizer(optimizer: Any, model: Any) -> Optimizer:
+    """``fit``'s optimizer: an ``nn.optim`` instance, a name from ``nn.optim.PRESETS``
+    (Keras style: ``"adam"``), or ``None`` (Adam, lr 0.01). A class is refused with the
+    call to make instead (it would fail later with a message about ``zero_grad``)."""
+    if optimizer is None:
+        return Adam(model.parameters(), lr=0.01)
+    if isinstance(optimizer, str):
+        return make_optimizer(optimizer, model.parameters())
+    if isinstance(optimizer, type):
+        name = optimizer.__name__
+        raise TypeError(
+            f"fit got the class optim.{name}, not an optimizer: pass optim.{name}(model.parameters(), "
+            f"lr=...), or a name such as optimizer={name.lower()!r}"
+        )
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"optimizer must be an nn.optim optimizer or one of the names {sorted(PRESETS)}, "
+            f"got {type(optimizer).__name__} {optimizer!r:.60}"
+        )
+    return optimizer
 
 
 def _metric_functions(metrics: Sequence[str | Metric]) -> list[tuple[str, Metric]]:
@@ -67,19 +90,21 @@ class TrainingRun:
     and the history. ``stop`` set by a callback ends training after the epoch."""
 
     def __init__(
-        self, model: Any, X: Any, y: Any, loss: str | Loss, optimizer: Optimizer | None, **opts: Any
+        self, model: Any, X: Any, y: Any, loss: str | Loss, optimizer: Optimizer | str | None, **opts: Any
     ):
         check_engine(opts["engine"])
         check_count("batch_size", opts["batch_size"], allow_none=True)
         self.model = model
         self.loss_fn, loss_name = resolve_loss(loss, model)
-        self.X, self.y = to_list(X, "X"), to_list(y, "y")
+        self.X, self.y = to_list(X, "X"), shape_labels(model, to_list(y, "y"), loss_name, "training data")
         check_data(model, self.X, self.y, loss_name, "training data")
         self.validation = _validation(opts["validation"])
         if self.validation is not None:
+            Xv, yv = self.validation
+            self.validation = Xv, shape_labels(model, yv, loss_name, "validation data")
             check_data(model, *self.validation, loss_name, "validation data")
         self.metrics = _metric_functions(opts["metrics"])
-        self.optimizer = optimizer if optimizer is not None else Adam(model.parameters(), lr=0.01)
+        self.optimizer = resolve_optimizer(optimizer, model)
         weights = class_weights(self.y, opts["class_weight"])
         penalty = Penalty(model, check_strength("l1", opts["l1"]), check_strength("l2", opts["l2"]))
         weight = (lambda t: weights.get(int(t), 1.0)) if weights else None
@@ -162,7 +187,7 @@ def fit(
     X: Any,
     y: Any,
     loss: str | Loss = "mse",
-    optimizer: Optimizer | None = None,
+    optimizer: Optimizer | str | None = None,
     epochs: int = 100,
     batch_size: int | None = None,
     validation: tuple[Any, Any] | None = None,
@@ -183,7 +208,11 @@ def fit(
     """Train ``model`` on ``(X, y)`` and return a ``History`` of every epoch.
 
     loss: a name ("mse", "bce", "cross_entropy", "hinge") or ``loss(output, target)``.
-    optimizer: any ``nn.optim`` optimizer (default Adam, lr 0.01). batch_size: 1 online,
+    optimizer: any ``nn.optim`` optimizer instance (default Adam, lr 0.01), or a name, as in
+    Keras: ``"adam"`` (Adam, lr 0.01), ``"adamw"`` (AdamW, lr 0.01, weight decay 0.01),
+    ``"sgd"`` (lr 0.1), ``"momentum"`` (SGD, lr 0.05, momentum 0.9), ``"nesterov"`` (the
+    same with Nesterov momentum), ``"rmsprop"`` (lr 0.01), ``"rprop"`` (lr 0.01), ``"cg"``
+    (conjugate gradient; ``nn.optim.PRESETS`` holds the list). batch_size: 1 online,
     ``None`` full batch, else mini-batch. ``validation=(Xv, yv)`` is evaluated each epoch;
     ``early_stopping=patience`` stops after that many epochs without a better (by
     ``min_delta``) validation loss, else training loss, and restores the best weights.

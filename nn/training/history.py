@@ -21,6 +21,8 @@ class History:
         self.best_epoch: int | None = None
         self.stopped_early = False
         self.diverged = False
+        #: what the divergence was, in words ("the loss passed 1e10 at epoch 7")
+        self.divergence = ""
 
     def append(self, row: dict[str, Any]) -> None:
         """Record one epoch."""
@@ -41,6 +43,11 @@ class History:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    @property
+    def history(self) -> dict[str, list[Any]]:
+        """The columns as a dict, as Keras's ``History.history``: ``hist.history["loss"]``."""
+        return {c: self[c] for c in self.columns}
 
     @property
     def total_seconds(self) -> float:
@@ -71,7 +78,7 @@ class History:
         if self.stopped_early:
             lines.append(f"\nstopped early; restored the weights of epoch {self.best_epoch}")
         if self.diverged:
-            lines.append("\ntraining diverged (the loss became nan or inf)")
+            lines.append(f"\ntraining diverged: {self.divergence or 'the loss became nan or inf'}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
