@@ -5,6 +5,8 @@ A ``Value`` holds one number, its parents and the local derivative toward each p
 Every op and its derivative stand together in ``autograd_core.ops``.
 """
 
+from typing import TYPE_CHECKING
+
 from .backward import backward, chain_rule, gradients, topological_order
 from .compile import Compiled, compile
 from .functional import GradcheckError, grad, gradcheck, value_and_grad
@@ -20,6 +22,32 @@ from .modes import (
 )
 from .ops import DomainError
 from .value import Constant, Value, apply, dot, vsum
+
+if TYPE_CHECKING:  # what the lazily loaded names are, for type checkers and editors
+    from .viz import (
+        GradColors as GradColors,
+    )
+    from .viz import (
+        RenderError as RenderError,
+    )
+    from .viz import (
+        Replay as Replay,
+    )
+    from .viz import (
+        available_renderer as available_renderer,
+    )
+    from .viz import (
+        draw_graph as draw_graph,
+    )
+    from .viz import (
+        explain as explain,
+    )
+    from .viz import (
+        last_renderer as last_renderer,
+    )
+    from .viz import (
+        render_svg as render_svg,
+    )
 
 _PICTURES = {"draw_graph", "GradColors", "explain", "Replay"}
 _PICTURES |= {"render_svg", "available_renderer", "last_renderer", "RenderError"}

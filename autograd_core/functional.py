@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, overload
 
 from .backward import gradients
 from .ops import IDENTITY
@@ -62,9 +62,17 @@ def _eval_with_grads(f: Callable[..., Any], argnums: ArgNums, args: tuple[Any, .
     return value, result
 
 
+# f takes Values; the gradient function takes numbers (it makes the Values), so its
+# parameters are not f's: typed as numbers in, a float (or a tuple of floats) out.
+@overload
+def grad(f: Callable[..., Any], argnums: int = 0) -> Callable[..., float]: ...
+@overload
+def grad(f: Callable[..., Any], argnums: Sequence[int]) -> Callable[..., tuple[float, ...]]: ...
 def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     """The gradient of scalar ``f`` with respect to argument ``argnums`` (an int, or a
-    tuple of ints for a tuple of gradients), as in ``jax.grad``.
+    tuple of ints for a tuple of gradients), as in ``jax.grad``. The result takes the
+    same arguments as ``f`` and returns a float (a ``Value`` when called with ``Value``
+    arguments, which is how ``grad(grad(f))`` differentiates again).
 
     >>> grad(lambda x: x**3)(3.0)  # 3x^2
     27.0

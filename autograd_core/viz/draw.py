@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..backward import topological_order
 from ..value import Value
@@ -39,6 +39,32 @@ COLOR_MODES = (None, "grad")
 
 
 # -- the graph object -------------------------------------------------------------------
+
+
+class Picture(Protocol):
+    """What ``draw_graph`` returns, for type checkers: a ``graphviz.Digraph`` (``.source``
+    is its DOT text) that renders with chainrule's renderer."""
+
+    source: str
+    visible_count: int
+    left_out: int
+    rankdir: str
+
+    def svg(self, renderer: str | None = None) -> str:
+        """The picture as SVG text."""
+        ...
+
+    def save_svg(self, path: str | Path) -> Path:
+        """Write the SVG to ``path``."""
+        ...
+
+    def save_png(self, path: str | Path) -> Path:
+        """Write a PNG (needs the system ``dot``)."""
+        ...
+
+    def attr(self, kw: str | None = None, _attributes: Any = None, **attrs: Any) -> None:
+        """Set graph, node or edge attributes (``graphviz.Digraph.attr``)."""
+        ...
 
 
 def digraph_class(who: str = "pictures") -> type:
@@ -320,7 +346,7 @@ def draw_graph(
     color_scale: str = "fixed",
     names: Mapping[int, str] | None = None,
     number_format: NumberFormat | None = None,
-) -> Any:
+) -> Picture:
     """The computation graph that produced ``root``, as a ``graphviz.Digraph``.
 
     Every edge points the same way and ``root`` ends the picture: ``rankdir="auto"``

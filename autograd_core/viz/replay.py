@@ -30,7 +30,7 @@ from ..backward import chain_rule, topological_order
 from ..value import Value
 from .colors import NEGATIVE_HUE, POSITIVE_HUE, GradColors, NumberFormat
 from .dot_text import plain
-from .draw import HIGHLIGHT, THEMES, draw_graph
+from .draw import HIGHLIGHT, THEMES, Picture, draw_graph
 from .names import constant_text, derivative, is_constant, value_names
 
 #: The most steps a page holds: one graph, and a list of numbers per step.
@@ -206,7 +206,7 @@ class Replay:
         return "".join(out)
 
     # -- pictures -------------------------------------------------------------------------
-    def frame(self, k: int, **draw_options: Any) -> Any:
+    def frame(self, k: int, **draw_options: Any) -> Picture:
         """The graph at step ``k`` (0: only the seed): gradients as they stand after that
         step, the node and input of step k outlined."""
         if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= len(self):
