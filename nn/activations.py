@@ -75,7 +75,9 @@ ACTIVATIONS: dict[str, Activation] = {
 def _largest(logits: Sequence[Value]) -> Value:
     # The largest logit, detached: a constant for the gradient (the shift cancels out),
     # and, when compile traces, still the largest logit of each sample (a stop-gradient).
-    return functools.reduce(Value.maximum, logits).detach()
+    shift = functools.reduce(Value.maximum, logits).detach()
+    shift.label = "max z"  # a copy of a single logit would otherwise repeat its name
+    return shift
 
 
 def softmax(logits: Sequence[Value]) -> list[Value]:

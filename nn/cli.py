@@ -1,9 +1,11 @@
 """The ``chainrule`` command (installed with the package): ``chainrule demo ...``,
-``chainrule experiments ...``; each is also ``python -m nn.demo`` / ``python -m
-nn.experiments``."""
+``chainrule experiments ...``, ``chainrule playground ...``, ``chainrule --version``; each
+command is also ``python -m nn.demo`` / ``python -m nn.experiments`` / ``python -m
+nn.playground``, and says so in its usage line as it was typed."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -28,29 +30,56 @@ def check_own_nn() -> None:
         )
 
 
+def help_text(doc: str | None, prog: str, module: str) -> str:
+    """A module docstring as a command's description: no reST backticks, and the command
+    named as it was typed (``chainrule demo`` or ``python -m nn.demo``)."""
+    return (doc or "").replace(f"python -m {module}", prog).replace("``", "")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``chainrule`` command's own options: ``--version`` and the command's name."""
+    from autograd_core import __version__
+
+    lines = "\n".join(f"  {name:<12} {text}" for name, text in COMMANDS.items())
+    parser = argparse.ArgumentParser(
+        prog="chainrule",
+        description="chainrule: see backpropagation. Each command has its own --help.",
+        epilog=f"commands:\n{lines}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
+    parser.add_argument(
+        "command", choices=list(COMMANDS), metavar="COMMAND", help="one of: " + ", ".join(COMMANDS)
+    )
+    parser.add_argument("options", nargs=argparse.REMAINDER, help="the command's options (COMMAND --help)")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``chainrule COMMAND [options]``."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("-h", "--help") or args[0] not in COMMANDS:
-        print("usage: chainrule COMMAND [options]   (chainrule COMMAND --help for its options)\n")
-        for name, text in COMMANDS.items():
-            print(f"  {name:<12} {text}")
-        return 0 if args and args[0] in ("-h", "--help") else 2
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    try:
+        if not argv:
+            parser.error("name a COMMAND: " + ", ".join(COMMANDS))
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error (already printed)
+        return int(done.code or 0)
     check_own_nn()
-    command, rest = args[0], args[1:]
-    if command == "playground":
+    prog = f"chainrule {args.command}"
+    if args.command == "playground":
         from .playground.__main__ import main as playground
 
-        playground(rest)
+        playground(args.options, prog=prog)
         return 0
-    if command == "demo":
+    if args.command == "demo":
         from .demo import main as demo
 
-        demo(rest)
+        demo(args.options, prog=prog)
         return 0
     from .experiments.__main__ import main as experiments
 
-    return experiments(rest)
+    return experiments(args.options, prog=prog)
 
 
 if __name__ == "__main__":

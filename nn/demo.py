@@ -12,7 +12,7 @@ import importlib.util
 import time
 from pathlib import Path
 
-from autograd_core.viz import RenderError, available_renderer, draw_graph, explain, last_renderer
+from autograd_core.viz import RenderError, Replay, available_renderer, draw_graph, explain, last_renderer
 
 from . import optim
 from .data import make_blobs, make_circles, make_moons, make_spirals, make_xor, train_test_split
@@ -42,10 +42,14 @@ def parse_layers(text: str) -> list[int]:
     return sizes
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command-line options."""
+def build_parser(prog: str = "python -m nn.demo") -> argparse.ArgumentParser:
+    """The command-line options (``prog``: how the command was typed, for its usage line)."""
+    from .cli import help_text
+
     p = argparse.ArgumentParser(
-        prog="python -m nn.demo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog=prog,
+        description=help_text(__doc__, prog, "nn.demo"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--data", choices=sorted(DATASETS), default="moons", help="toy data set (default moons)")
     p.add_argument("--samples", type=int, default=200, help="number of samples (default 200)")
@@ -73,16 +77,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 def neuron_pictures(model: MLP, x: list[float], target: int, out: Path) -> dict[str, Path]:
     """The most active first-layer neuron inside the whole forward pass of one training
-    point (``nn.viz.neuron_graph``): its picture and its backward replay, every value's
-    gradient being d loss / d value, so the colours differ as the loss sees them."""
+    point (``nn.viz.neuron_graph``): its picture and its backward replay, showing the same
+    numbers. Every gradient is d loss / d value as it flows through this neuron: the
+    replay is seeded with the neuron's real upstream gradient d loss / d a, and the
+    picture shows where that replay ends (the printed caption says which numbers these are)."""
     node = neuron_graph(model, x, target, layer=0, loss="bce")
-    files = {"neuron graph": draw_graph(node, color_by="grad").save_svg(out / "neuron_graph.svg")}
-    # The replay starts at the neuron, seeded with d loss / d neuron: the same numbers.
-    files["backward replay"] = explain(node, grad=node.grad, forward=True).save_html(
-        out / "neuron_backward.html"
-    )
+    replay = explain(node, grad=node.grad, forward=True)
+    # One set of names and one number style for both files, so they print alike.
+    picture = draw_graph(node, color_by="grad", names=replay.names, number_format=replay.number)
+    files = {"neuron graph": picture.save_svg(out / "neuron_graph.svg")}
+    files["backward replay"] = replay.save_html(out / "neuron_backward.html")
+    print(neuron_caption(replay, model))
     model.zero_grad()
     return files
+
+
+def neuron_caption(replay: Replay, model: MLP) -> str:
+    """What the picture and the replay of a first-layer neuron of ``model`` show, in words
+    and in their own numbers: the seed, and the inputs' gradients (their share through
+    this one neuron)."""
+    f, names = replay.number, replay.names
+    root = names[id(replay.root)]
+    params = {id(p) for p in model.parameters()}
+    inputs = [v for v in replay.order if v.is_leaf and id(v) not in params]
+    shares = ", ".join(f"{names[id(v)]} {f(replay.gradient(v))}" for v in inputs)
+    width = model.layers[0].nout
+    return (
+        f"neuron {root} of hidden layer 1 for the first training point: the picture and the "
+        f"replay show d loss / d value through this neuron, seeded with d loss / d {root} = "
+        f"{f(replay.seed)}; the inputs get {shares}: their share through this neuron only "
+        f"(d loss / d x sums such shares over all {width} neurons of the layer)"
+    )
 
 
 def check_viz_extra() -> None:
@@ -98,9 +123,9 @@ def check_viz_extra() -> None:
         raise SystemExit(str(exc)) from None
 
 
-def main(argv: list[str] | None = None) -> dict[str, Path]:
+def main(argv: list[str] | None = None, prog: str = "python -m nn.demo") -> dict[str, Path]:
     """Run the demo; returns the files written, by role."""
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog).parse_args(argv)
     check_viz_extra()
     start = time.perf_counter()
     args.out.mkdir(parents=True, exist_ok=True)

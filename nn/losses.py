@@ -3,7 +3,8 @@
 Each loss takes the model's output for one sample and that sample's target and returns
 a ``Value``; ``fit`` averages them over a batch. Targets: a number (or list) for ``mse``;
 a 0/1 label for ``bce`` and binary ``hinge``; a class index for ``cross_entropy`` and
-multi-class ``hinge``.
+multi-class ``hinge``. The value a loss returns is labelled ``loss`` (what pictures and
+replays call it); labels are names only and change no number.
 """
 
 from __future__ import annotations
@@ -17,6 +18,14 @@ from .activations import log_softmax
 
 Loss = Callable[[Any, Any], Value]
 _EPS = 1e-12  # floor for log of a probability
+LOSS_NAME = "loss"  # the label of the value each loss function returns
+
+
+def _named(loss: Value) -> Value:
+    """``loss`` labelled ``loss`` for pictures, unless it already has a label."""
+    if not loss.label:
+        loss.label = LOSS_NAME
+    return loss
 
 
 def _as_list(x: Any) -> list[Any]:
@@ -28,7 +37,7 @@ def mse(output: Value | Sequence[Value], target: float | Sequence[float]) -> Val
     outs, targets = _as_list(output), _as_list(target)
     if len(outs) != len(targets):
         raise ValueError(f"mse: {len(outs)} outputs but {len(targets)} targets")
-    return vsum([(o - t) ** 2 for o, t in zip(outs, targets)]) * (1.0 / len(outs))
+    return _named(vsum([(o - t) ** 2 for o, t in zip(outs, targets)]) * (1.0 / len(outs)))
 
 
 def _binary_label(target: Any, who: str) -> float:
@@ -54,14 +63,14 @@ def bce(output: Value, target: float, from_logits: bool = True) -> Value:
         # A traced (compiled) target: the same formula as arithmetic instead of a branch
         # (exact for y in {0, 1}: one of the two terms is multiplied by exactly 0).
         if from_logits:
-            return (-z[0]).softplus() * target + z[0].softplus() * (1.0 - target)
+            return _named((-z[0]).softplus() * target + z[0].softplus() * (1.0 - target))
         p = z[0]
-        return -(p.maximum(_EPS).log() * target + (1.0 - p).maximum(_EPS).log() * (1.0 - target))
+        return _named(-(p.maximum(_EPS).log() * target + (1.0 - p).maximum(_EPS).log() * (1.0 - target)))
     y = _binary_label(target, "bce")
     if from_logits:
-        return (-z[0]).softplus() if y == 1.0 else z[0].softplus()
+        return _named((-z[0]).softplus() if y == 1.0 else z[0].softplus())
     p = z[0]
-    return -(p.maximum(_EPS).log() * y + (1.0 - p).maximum(_EPS).log() * (1.0 - y))
+    return _named(-(p.maximum(_EPS).log() * y + (1.0 - p).maximum(_EPS).log() * (1.0 - y)))
 
 
 def _class_index(target: Any, k: int, who: str) -> int:
@@ -82,11 +91,11 @@ def cross_entropy(output: Sequence[Value], target: int, from_logits: bool = True
         if len(target) != len(outs):
             raise ValueError(f"cross_entropy: {len(outs)} outputs but a one-hot target of {len(target)}")
         logp = log_softmax(outs) if from_logits else [o.maximum(_EPS).log() for o in outs]
-        return -vsum([lp * t for lp, t in zip(logp, target)])
+        return _named(-vsum([lp * t for lp, t in zip(logp, target)]))
     c = _class_index(target, len(outs), "cross_entropy")
     if from_logits:
-        return -log_softmax(outs)[c]
-    return -outs[c].maximum(_EPS).log()
+        return _named(-log_softmax(outs)[c])
+    return _named(-outs[c].maximum(_EPS).log())
 
 
 def hinge(output: Value | Sequence[Value], target: int, margin: float = 1.0) -> Value:
@@ -96,12 +105,12 @@ def hinge(output: Value | Sequence[Value], target: int, margin: float = 1.0) -> 
     outs = _as_list(output)
     if len(outs) == 1:
         s = 2.0 * target - 1.0 if isinstance(target, Value) else 2.0 * _binary_label(target, "hinge") - 1.0
-        return (margin - outs[0] * s).relu()
+        return _named((margin - outs[0] * s).relu())
     if isinstance(target, (list, tuple)):  # one-hot (compiled engine)
         zc = vsum([z * t for z, t in zip(outs, target)])
-        return vsum([(margin + z - zc).relu() * (1.0 - t) for z, t in zip(outs, target)])
+        return _named(vsum([(margin + z - zc).relu() * (1.0 - t) for z, t in zip(outs, target)]))
     c = _class_index(target, len(outs), "hinge")
-    return vsum([(margin + z - outs[c]).relu() for j, z in enumerate(outs) if j != c])
+    return _named(vsum([(margin + z - outs[c]).relu() for j, z in enumerate(outs) if j != c]))
 
 
 LOSSES: dict[str, Loss] = {

@@ -281,13 +281,41 @@ class Neuron(Module):
         drawn = draw_weights(self.init, rng, nin, fan_out)
         self.w = [self.add_parameter(f"w.{i}", Value(v)) for i, v in enumerate(drawn)]
         self.b = self.add_parameter("b", Value(0.0), bias=True)
+        self._wx_name = self._z_name = self._a_name = ""
+        self.name_values()
+
+    def name_values(self, layer: str = "", index: int | None = None) -> None:
+        """Label this neuron's values by their place, for pictures and replays: weights
+        ``w{layer}[i]`` (``w{layer}[index,i]`` for neuron ``index`` of a layer), the bias
+        ``b{layer}``, and in every forward pass the weighted sum ``w{layer}·x``, the
+        pre-activation ``z{layer}`` (= w·x + b) and the activation ``a{layer}`` (each with
+        ``[index]``). A bare neuron: ``w[0]``, ``b``, ``w·x``, ``z``, ``a``; neuron 0 of an
+        MLP's first hidden layer (``layer="[1]"``): ``w[1][0,i]``, ``b[1][0]``,
+        ``w[1][0]·x``, ``z[1][0]``, ``a[1][0]``. Labels are names only: nothing saved or
+        computed reads them."""
+        unit = "" if index is None else f"[{index}]"
+        row = "" if index is None else f"{index},"
+        for i, w in enumerate(self.w):
+            w.label = f"w{layer}[{row}{i}]"
+        self.b.label = f"b{layer}{unit}"
+        # Formatted once here: the forward pass only assigns them (it is the hot path).
+        self._wx_name = f"w{layer}{unit}·x"
+        self._z_name = f"z{layer}{unit}"
+        self._a_name = f"a{layer}{unit}"
 
     @classmethod
     def count_parameters(cls, config: dict[str, Any]) -> int:
         return positive_int("nin", config.get("nin")) + 1
 
     def __call__(self, x: Input) -> Value:
-        return self._act(dot(self.w, x) + self.b)
+        wx = dot(self.w, x)
+        wx.label = self._wx_name
+        z = wx + self.b
+        z.label = self._z_name
+        a = self._act(z)
+        if a is not z:  # a linear neuron's output is z itself, and keeps that name
+            a.label = self._a_name
+        return a
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": self.activation, "init": self.init}
@@ -320,6 +348,14 @@ class Layer(Module):
             for i in range(nout)
         ]
         self.init = self.neurons[0].init
+        self.name_values()
+
+    def name_values(self, layer: str = "") -> None:
+        """Label the values of neuron j by their place (``Neuron.name_values``): ``w[j,i]``,
+        ``b[j]``, ``z[j]``, ``a[j]``, after ``layer`` (an MLP passes ``"[1]"`` for its first
+        hidden layer: ``w[1][j,i]``)."""
+        for j, neuron in enumerate(self.neurons):
+            neuron.name_values(layer, j)
 
     @classmethod
     def count_parameters(cls, config: dict[str, Any]) -> int:
@@ -416,6 +452,10 @@ class MLP(Module):
         self.dropouts = [Dropout(dropout, seed=rng) for _ in nouts[:-1]] if dropout else []
         for i, layer in enumerate(self.layers):
             self.add_module(f"layers.{i}", layer)
+            layer.name_values(f"[{i + 1}]")  # 1-based, as summary()'s "hidden 1"
+        # Names formatted once: the forward pass only assigns them.
+        self._input_names = [f"x{i}" for i in range(nin)]
+        self._output_names = [f"p[{j}]" for j in range(nouts[-1])]
         for i, d in enumerate(self.dropouts):
             self.add_module(f"dropouts.{i}", d)
 
@@ -445,9 +485,10 @@ class MLP(Module):
     def __call__(self, x: Input) -> Any:
         # Lift plain numbers once, so every first-layer neuron reads the same input nodes
         # (and pictures show one x0, x1, ... rather than a copy per neuron).
+        # A Value passed in keeps its own label (or none): it is the caller's.
         h: list[Any] = [
-            v if isinstance(v, Value) else Value(v, f"x{i}")
-            for i, v in enumerate(_as_inputs(x, self.nin, "MLP"))
+            v if isinstance(v, Value) else Value(v, name)
+            for v, name in zip(_as_inputs(x, self.nin, "MLP"), self._input_names)
         ]
         for i, layer in enumerate(self.layers):
             h = layer(h)
@@ -455,6 +496,8 @@ class MLP(Module):
                 h = self.dropouts[i](h)
         if self.output_activation == "softmax":
             h = softmax(h)
+            for p, name in zip(h, self._output_names):
+                p.label = name
         return h[0] if len(h) == 1 else h
 
     def config(self) -> dict[str, Any]:

@@ -8,13 +8,20 @@ Unrolling a sequence of length T builds one graph in which the same weights appe
 times; ``backward`` then sums each weight's gradient over every time step, which *is*
 BPTT. With ``truncate=k`` the hidden state is detached every k steps, so gradients flow
 back at most k steps (truncated BPTT: cheaper, and no exploding products of T factors).
+
+Values are labelled by their place (labels are names only, for pictures and replays):
+parameters ``W_xh[i,j]``, ``W_hh[i,j]``, ``b_h[i]``, ``W_hy[k,i]``, ``b_y[k]`` (i a hidden
+unit, j an input, k an output); at step t = 1, 2, ... the inputs ``x[t][j]``, the weighted
+sum ``W·[x,h][t][i]``, the pre-activation ``z[t][i]``, the hidden state ``h[t][i]`` (an
+initial state of numbers is ``h[0][i]``), the output's sum ``W_hy·h[t][k]`` and the
+output ``y[t][k]``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from autograd_core import Value, dot
 
@@ -22,6 +29,30 @@ from .activations import get_activation
 from .init import draw_weights, resolve_init
 from .module import Module, positive_int, saveable
 from .rng import Seed, generator, stored_seed
+
+
+class StepNames(NamedTuple):
+    """The labels of one time step's values (see the module's docstring), formatted once
+    per step index so the forward pass only assigns them."""
+
+    x: list[str]
+    wxh: list[str]
+    z: list[str]
+    h: list[str]
+    why: list[str]
+    y: list[str]
+
+
+def step_names(t: int, nin: int, nhidden: int, nout: int) -> StepNames:
+    """The labels of step ``t``'s values (t = 1 is the first step)."""
+    return StepNames(
+        x=[f"x[{t}][{j}]" for j in range(nin)],
+        wxh=[f"W·[x,h][{t}][{i}]" for i in range(nhidden)],
+        z=[f"z[{t}][{i}]" for i in range(nhidden)],
+        h=[f"h[{t}][{i}]" for i in range(nhidden)],
+        why=[f"W_hy·h[{t}][{k}]" for k in range(nout)],
+        y=[f"y[{t}][{k}]" for k in range(nout)],
+    )
 
 
 @saveable
@@ -72,6 +103,9 @@ class RNN(Module):
             [Value(v) for v in draw_weights("xavier_uniform", rng, nhidden, nout)] for _ in range(nout)
         ]
         self.by = [Value(0.0) for _ in range(nout)]
+        self._name_parameters()
+        self._step_names: dict[int, StepNames] = {}  # t -> step t's labels, made on first use
+        self._h0_names = [f"h[0][{i}]" for i in range(nhidden)]
         # Registered in the order (and with the names) of files saved since version 1.
         for i in range(nhidden):
             for j, w in enumerate(self.wx[i]):
@@ -83,6 +117,26 @@ class RNN(Module):
             for j, w in enumerate(self.wy[k]):
                 self.add_parameter(f"wy.{k}.{j}", w)
             self.add_parameter(f"by.{k}.b", self.by[k], bias=True)
+
+    def _name_parameters(self) -> None:
+        # The names of the equations in the module's docstring (and of lesson 07).
+        for i in range(self.nhidden):
+            for j, w in enumerate(self.wx[i]):
+                w.label = f"W_xh[{i},{j}]"
+            for j, w in enumerate(self.wh[i]):
+                w.label = f"W_hh[{i},{j}]"
+            self.bh[i].label = f"b_h[{i}]"
+        for k in range(self.nout):
+            for i, w in enumerate(self.wy[k]):
+                w.label = f"W_hy[{k},{i}]"
+            self.by[k].label = f"b_y[{k}]"
+
+    def names_at(self, t: int) -> StepNames:
+        """The labels of step ``t``'s values (t >= 1), formatted on first use and kept."""
+        names = self._step_names.get(t)
+        if names is None:
+            names = self._step_names[t] = step_names(t, self.nin, self.nhidden, self.nout)
+        return names
 
     @classmethod
     def count_parameters(cls, config: dict[str, Any]) -> int:
@@ -121,25 +175,51 @@ class RNN(Module):
                 if not isinstance(v, Value) and not math.isfinite(float(v)):
                     raise ValueError(f"RNN input at step {t} is not a finite number: {v!r}")
 
-    def cell(self, x: Sequence[Any], h: Sequence[Any]) -> list[Value]:
-        """One step of the recurrence: the next hidden state."""
+    def cell(self, x: Sequence[Any], h: Sequence[Any], names: StepNames | None = None) -> list[Value]:
+        """One step of the recurrence: the next hidden state (its values labelled with
+        ``names``, a step's labels from ``names_at``, when given)."""
         xh = [*x, *h]
-        return [self._act(dot([*self.wx[i], *self.wh[i]], xh) + self.bh[i]) for i in range(self.nhidden)]
+        out = []
+        for i in range(self.nhidden):
+            s = dot([*self.wx[i], *self.wh[i]], xh)
+            z = s + self.bh[i]
+            a = self._act(z)
+            if names is not None:
+                s.label, z.label = names.wxh[i], names.z[i]
+                a.label = names.h[i]  # a linear cell's z is the state itself: it is h
+            out.append(a)
+        return out
 
-    def readout(self, h: Sequence[Value]) -> Any:
-        """The output at one step from its hidden state."""
-        ys = [dot(self.wy[k], h) + self.by[k] for k in range(self.nout)]
+    def readout(self, h: Sequence[Value], names: StepNames | None = None) -> Any:
+        """The output at one step from its hidden state (labelled with ``names``, a
+        step's labels from ``names_at``, when given)."""
+        ys = []
+        for k in range(self.nout):
+            s = dot(self.wy[k], h)
+            y = s + self.by[k]
+            if names is not None:
+                s.label, y.label = names.why[k], names.y[k]
+            ys.append(y)
         return ys[0] if self.nout == 1 else ys
 
+    def _lift(self, xs: list[Any], labels: list[str]) -> list[Any]:
+        # Numbers become one named leaf each (x[t][j], h[0][i]) that every hidden unit
+        # reads, rather than a constant per unit; a Value passed in is the caller's, as is.
+        return [v if isinstance(v, Value) else Value(v, name) for v, name in zip(xs, labels)]
+
     def __call__(self, sequence: Sequence[Any], h0: Sequence[float] | None = None) -> Any:
-        h: list[Any] = list(h0) if h0 is not None else [0.0] * self.nhidden
+        start = list(h0) if h0 is not None else [0.0] * self.nhidden
+        if len(start) != self.nhidden:
+            raise ValueError(f"h0 needs {self.nhidden} values (one per hidden unit), got {len(start)}")
+        h: list[Any] = self._lift(start, self._h0_names)
         outputs = []
         for t, x in enumerate(sequence):
             if self.truncate and t and t % self.truncate == 0:
                 h = [v.detach() if isinstance(v, Value) else v for v in h]
-            h = self.cell(self._step_inputs(x, t), h)
+            names = self.names_at(t + 1)
+            h = self.cell(self._lift(self._step_inputs(x, t), names.x), h, names)
             if self.return_sequences or t == len(sequence) - 1:
-                outputs.append(self.readout(h))
+                outputs.append(self.readout(h, names))
         if not outputs:
             raise ValueError("RNN needs a sequence of at least one time step")
         return outputs if self.return_sequences else outputs[-1]

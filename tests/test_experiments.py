@@ -166,3 +166,23 @@ def test_the_command_names_a_foreign_nn(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setitem(sys.modules, "nn", fake)
     with pytest.raises(SystemExit, match="not chainrule's"):
         check_own_nn()
+
+
+def test_the_chainrule_command_speaks_as_typed(capsys: pytest.CaptureFixture[str]) -> None:
+    from autograd_core import __version__
+    from nn.cli import main
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"chainrule {__version__}"
+    assert main(["demoo"]) == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'demoo'" in err and "'playground'" in err
+    assert main([]) == 2
+    assert "name a COMMAND: demo, experiments, playground" in capsys.readouterr().err
+    for command in ("demo", "experiments", "playground"):
+        with pytest.raises(SystemExit) as done:
+            main([command, "--help"])
+        assert done.value.code == 0
+        text = capsys.readouterr().out
+        assert text.startswith(f"usage: chainrule {command} "), text[:80]
+        assert "python -m" not in text and "``" not in text, text

@@ -191,9 +191,10 @@ def test_training_messages(client: TestClient) -> None:
         shown = []  # each neuron's weight gradients as drawn (a dead relu's are 0 for this point)
         for index in range(6):
             neuron = ask(ws, {"type": "train.neuron", "layer": 0, "index": index})
-            assert neuron["type"] == "neuron" and ">out</text>" in neuron["svg"]
+            # The model's own names (the neuron used to be relabelled out, w0, w1).
+            assert neuron["type"] == "neuron" and f">a[1][{index}]</text>" in neuron["svg"]
             boxes = re.findall(r'<g id="node\d+" class="node">.*?</g>\n</g>', neuron["svg"], re.S)
-            weights = [b for b in boxes if re.search(r">w\d</text>", b)]
+            weights = [b for b in boxes if re.search(rf">w\[1\]\[{index},\d\]</text>", b)]
             assert len(weights) == 2  # two inputs: two weights, each with its gradient
             shown += [re.search(r">grad ([^<]+)</text>", b).group(1) for b in weights]  # type: ignore[union-attr]
         assert any(float(g.replace("&#45;", "-")) != 0 for g in shown), shown  # d loss / d w is shown

@@ -115,8 +115,12 @@ def test_demo_writes_its_pictures(tmp_path: Path, capsys: pytest.CaptureFixture[
         "boundary.png",
     }
     graph = ET.fromstring((tmp_path / "neuron_graph.svg").read_text())
-    words = [t.text for t in graph.iter(f"{SVG}text")]
-    assert {"x0", "x1", "w0", "w1", "b", "out", "dot", "relu"} <= set(words)
+    words = [t.text or "" for t in graph.iter(f"{SVG}text")]
+    # The neuron keeps the model's names (it used to be relabelled w0, w1, b, out).
+    j = next(w[len("b[1][") : -1] for w in words if w.startswith("b[1]["))
+    names = {f"w[1][{j},0]", f"w[1][{j},1]", f"b[1][{j}]", f"w[1][{j}]·x", f"z[1][{j}]", f"a[1][{j}]"}
+    assert {"x0", "x1", "dot", "relu"} | names <= set(words)
+    assert f"neuron a[1][{j}] of hidden layer 1" in out and "through this neuron" in out
     _decodes(tmp_path / "loss.png")
     _decodes(tmp_path / "boundary.png")
     with pytest.raises(SystemExit):

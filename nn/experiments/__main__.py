@@ -9,10 +9,10 @@ from pathlib import Path
 from . import EXPERIMENTS, run
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run experiments from the command line; returns the exit status."""
+def build_parser(prog: str = "python -m nn.experiments") -> argparse.ArgumentParser:
+    """The command-line options (``prog``: how the command was typed, for its usage line)."""
     parser = argparse.ArgumentParser(
-        prog="python -m nn.experiments",
+        prog=prog,
         description="Regenerate the classic backpropagation tables from real, seeded training runs.",
     )
     parser.add_argument("names", nargs="*", help="experiments to run ('all' for every one)")
@@ -20,7 +20,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small settings: a few seconds each")
     parser.add_argument("--csv", type=Path, help="save the table as CSV (a folder when running several)")
     parser.add_argument("--plot", type=Path, help="save a chart as PNG (a folder when running several)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m nn.experiments") -> int:
+    """Run experiments from the command line; returns the exit status."""
+    args = build_parser(prog).parse_args(argv)
     if args.list or not args.names:
         width = max(len(n) for n in EXPERIMENTS)
         for name, (summary, _) in EXPERIMENTS.items():

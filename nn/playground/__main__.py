@@ -11,11 +11,13 @@ import threading
 import webbrowser
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command-line options."""
+def build_parser(prog: str = "python -m nn.playground") -> argparse.ArgumentParser:
+    """The command-line options (``prog``: how the command was typed, for its usage line)."""
+    from ..cli import help_text
+
     p = argparse.ArgumentParser(
-        prog="python -m nn.playground",
-        description=__doc__,
+        prog=prog,
+        description=help_text(__doc__, prog, "nn.playground"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: the whole network)")
@@ -24,9 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, prog: str = "python -m nn.playground") -> None:
     """Start the server (until Ctrl-C)."""
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog).parse_args(argv)
     try:
         import uvicorn
 
