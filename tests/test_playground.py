@@ -317,10 +317,12 @@ def test_graph_view_in_chromium(browser: Any, server: str) -> None:
     assert f"grad[{names[step[1]]}]" in (page.text_content("#caption") or "")
     page.keyboard.press("ArrowLeft")
     assert page.evaluate("state.step") == forward + 2
-    b1 = names.index("b1")
-    page.click(f"#picture g.node:has(title:text-is('v{b1}'))")
-    assert (page.text_content("#node-info") or "").startswith("b1 = ")
-    page.fill("#g-slider", str(last))  # the end: b1's two contributions, added up
+    # lesson 02's network has a bias per neuron: x1 is the value read by both hidden neurons
+    x1 = names.index("x1")
+    page.click("#g-whole")
+    page.click(f"#picture g.node:has(title:text-is('v{x1}'))")
+    assert (page.text_content("#node-info pre") or "").startswith("x1 = ")
+    page.fill("#g-slider", str(last))  # the end: x1's two contributions, added up
     page.dispatch_event("#g-slider", "input")
     assert "one contribution per consumer" in (page.text_content("#node-info") or "")
     SHOTS.mkdir(parents=True, exist_ok=True)

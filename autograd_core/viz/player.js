@@ -37,7 +37,11 @@ const ChainrulePlayer = (() => {
   function create(D, picture) {
     const P = { D, values: D.data.map(num), steps: D.steps.map(s => [s[0], s[1], num(s[2])]),
                 F: D.forward.length, last: D.captions.length - 1, boxes: {}, edges: {} };
-    picture.querySelectorAll("g.node").forEach(g => { const t = g.querySelector("title"); if (t) P.boxes[t.textContent] = g; });
+    picture.querySelectorAll("g.node").forEach(g => {
+      const t = g.querySelector("title"); if (!t) return;
+      P.boxes[t.textContent] = g;
+      if (t.textContent.startsWith("legend_")) g.classList.add("legend");  // never dimmed
+    });
     picture.querySelectorAll("g.edge").forEach(g => { const t = g.querySelector("title"); if (t) P.edges[t.textContent] = g; });
     P.parts = D.names.map((name, i) => {
       const g = P.boxes["v" + i]; if (!g || D.constant[i]) return null;
@@ -68,8 +72,9 @@ const ChainrulePlayer = (() => {
       p.fills.forEach(f => f.setAttribute("fill", colour(g[i], P.D.scale)));
     });
   }
-  function mark(P, picture, k) {  // the value (and op, input, edge) of step k
+  function mark(P, picture, k) {  // the value (and op, input, edge) of step k; the rest dimmed
     picture.querySelectorAll(".current").forEach(e => e.classList.remove("current"));
+    picture.classList.toggle("stepping", k > 0);
     const on = i => { const p = P.parts[i]; if (p) { p.g.classList.add("current"); if (p.op) p.op.classList.add("current"); } };
     if (k === 0 && P.F === 0) on(P.D.root);
     else if (k > 0 && k <= P.F) on(P.D.forward[k - 1]);

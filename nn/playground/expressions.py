@@ -1,8 +1,9 @@
 """Expressions a user types, turned into a graph of ``Value``s by a whitelist parser.
 
 ``(a*b + c).tanh()``, ``relu(w0*x0 + b)``, ``sigmoid(w*x) ** 2``: numbers, names (the
-leaves), ``+ - * / **``, brackets, and the engine's ops written as functions
-(``tanh(x)``) or methods (``x.tanh()``). Python parses the text into a syntax tree
+leaves), ``+ - * / **``, brackets, the engine's ops written as functions (``tanh(x)``)
+or methods (``x.tanh()``), and ``(h := ...)`` to name a computed value (as the pictures
+will call it, and for use further on). Python parses the text into a syntax tree
 (``ast.parse``, which evaluates nothing); every node of the tree must be one of the few
 kinds above, and anything else (an attribute, a subscript, a string, a lambda, a name
 of an op used as a leaf) is refused with a message naming it. Nothing is ever
@@ -16,7 +17,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from autograd_core import Value
+from autograd_core import Constant, Value
 
 MAX_LENGTH = 300  # characters
 MAX_SYNTAX_NODES = 400
@@ -71,11 +72,24 @@ def parse(text: str) -> ast.expr:
     return tree.body
 
 
+def defined_names(tree: ast.expr) -> list[str]:
+    """The names given to computed values with ``:=`` (``(h1 := sigmoid(z))``)."""
+    return [n.target.id for n in ast.walk(tree) if isinstance(n, ast.NamedExpr)]
+
+
 def leaf_names(tree: ast.expr) -> list[str]:
-    """The names of the leaves in ``tree``, in the order they first appear."""
+    """The names of the leaves in ``tree``, in the order they first appear (a name given
+    with ``:=`` names a computed value, not a leaf)."""
     names: list[str] = []
+    defined = set(defined_names(tree))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id not in names and node.id not in FUNCTIONS:
+        if (
+            isinstance(node, ast.Name)
+            and isinstance(node.ctx, ast.Load)
+            and node.id not in names
+            and node.id not in FUNCTIONS
+            and node.id not in defined
+        ):
             names.append(node.id)
     names.sort(key=lambda n: _first_position(tree, n))
     return names
@@ -90,11 +104,25 @@ def build(tree: ast.expr, leaves: dict[str, Value]) -> Value:
     if isinstance(tree, ast.Constant):
         if isinstance(tree.value, bool) or not isinstance(tree.value, (int, float)):
             raise ExpressionError(f"only numbers may stand in an expression, not {tree.value!r:.20}")
-        return Value(float(tree.value))
+        # A number stays a number: x**2 takes the number-exponent rule (any base), and a
+        # picture draws it as its number with no gradient row.
+        return Constant(float(tree.value))
     if isinstance(tree, ast.Name):
         if tree.id in FUNCTIONS:
             raise ExpressionError(f"{tree.id} is an op: write {tree.id}(x)")
+        if tree.id not in leaves:
+            raise ExpressionError(f"{tree.id} is used before ({tree.id} := ...) names it")
         return leaves[tree.id]
+    if isinstance(tree, ast.NamedExpr):  # (h1 := sigmoid(z)): a name for a computed value
+        name = tree.target.id
+        if not NAME.match(name) or name in FUNCTIONS or name in leaves:
+            raise ExpressionError(f"{name!r} cannot name a value here: it is an op, a leaf or already used")
+        value = build(tree.value, leaves)
+        if value.is_leaf:
+            raise ExpressionError(f"({name} := ...) names a computed value, not a number or a leaf")
+        value.label = name
+        leaves[name] = value  # later uses of the name read this value
+        return value
     if isinstance(tree, ast.BinOp) and type(tree.op) in _BINARY:
         return _BINARY[type(tree.op)](build(tree.left, leaves), build(tree.right, leaves))
     if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, (ast.USub, ast.UAdd)):
@@ -131,11 +159,17 @@ def _ops() -> str:
     return ", ".join(sorted(FUNCTIONS))
 
 
-def compile_expression(text: str, values: dict[str, float] | None = None) -> tuple[Value, dict[str, Value]]:
+def compile_expression(
+    text: str, values: dict[str, float] | None = None, order: list[str] | None = None
+) -> tuple[Value, dict[str, Value]]:
     """(the result, its leaves by name) for ``text``; leaves missing from ``values``
-    start at a default. ``ExpressionError`` says what is wrong with the text."""
+    start at a default. The leaves come in the order they appear in the text, or the
+    order of the names in ``order`` first (a preset lists its leaves in reading order).
+    ``ExpressionError`` says what is wrong with the text."""
     tree = parse(text)
     names = leaf_names(tree)
+    if order:
+        names.sort(key=lambda n: order.index(n) if n in order else len(order))
     bad = [n for n in names if not NAME.match(n)]
     if bad:
         raise ExpressionError(f"the name {bad[0]!r} is not allowed: letters and digits, at most 16")
@@ -146,7 +180,7 @@ def compile_expression(text: str, values: dict[str, float] | None = None) -> tup
         n: Value(float(values.get(n, DEFAULTS[i % len(DEFAULTS)])), label=n) for i, n in enumerate(names)
     }
     try:
-        root = build(tree, leaves)
+        root = build(tree, dict(leaves))  # a copy: names given with := join it
     except RecursionError:
         raise ExpressionError("the expression nests too deeply") from None
     return root, leaves

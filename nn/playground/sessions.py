@@ -32,21 +32,29 @@ DATASETS = {
 }
 PRESETS = {
     "neuron": "tanh(w0*x0 + w1*x1 + b)",
-    "network": "((sigmoid(w5*sigmoid(w1*x1 + w2*x2 + b1) + w6*sigmoid(w3*x1 + w4*x2 + b1) + b2) - t) ** 2)"
-    " * 0.5",
+    # Lesson 02's network (Mazur's numbers), with its names: a bias per hidden neuron (one
+    # shared bias would show the answer to exercise 02-shared-bias).
+    "network": "(E := 0.5 * (t - (o := sigmoid((z_o := w5*(h1 := sigmoid((z_h1 := w1*x1 + w2*x2 + b_h1)))"
+    " + w6*(h2 := sigmoid((z_h2 := w3*x1 + w4*x2 + b_h2))) + b_o)))) ** 2)",
     "mlp": "sigmoid(v0*relu(a0*x0 + a1*x1 + c0) + v1*relu(a2*x0 + a3*x1 + c1)"
     " + v2*relu(a4*x0 + a5*x1 + c2) + d)",
 }
-#: Starting leaf values of the presets (the 2-2-1 network is notebook 02's example).
+#: Starting leaf values of the presets, in reading order (the 2-2-1 network is lesson
+#: 02's worked example: inputs, the hidden layer's weights and biases, the output's, the target).
 PRESET_VALUES = {
-    "network": {"x1": 0.05, "x2": 0.10, "w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30, "w5": 0.40,
-                "w6": 0.45, "b1": 0.35, "b2": 0.60, "t": 0.01},
-    "neuron": {"w0": -3.0, "x0": 2.0, "w1": 1.0, "x1": 0.0, "b": 6.8813735870195432},
+    "network": {"x1": 0.05, "x2": 0.10, "w1": 0.15, "w2": 0.20, "b_h1": 0.35, "w3": 0.25, "w4": 0.30,
+                "b_h2": 0.35, "w5": 0.40, "w6": 0.45, "b_o": 0.60, "t": 0.01},
+    "neuron": {"x0": 2.0, "w0": -3.0, "x1": 0.0, "w1": 1.0, "b": 6.8813735870195432},
 }  # fmt: skip
 
 
 class PlaygroundError(ValueError):
-    """A request the playground refuses; the message is shown on the page."""
+    """A request the playground refuses; the message is shown on the page. ``details``
+    go with it (a refused leaf value names the leaf and the value still in use)."""
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class GraphSession:
@@ -60,7 +68,7 @@ class GraphSession:
     def load(self, text: str, values: dict[str, float] | None = None) -> dict[str, Any]:
         """Parse ``text`` and draw it: the whole picture and every step's numbers."""
         try:
-            root, leaves = compile_expression(text, values)
+            root, leaves = compile_expression(text, values, order=list(values or ()))
         except (ExpressionError, ValueError, OverflowError) as exc:
             raise PlaygroundError(str(exc)) from None
         replay = explain(root, forward=True)
@@ -84,9 +92,11 @@ class GraphSession:
             raise PlaygroundError("a leaf value must be a finite number of size at most 1e6")
         values = {**self.values, name: float(value)}
         try:
-            root, _ = compile_expression(self.text, values)
+            root, _ = compile_expression(self.text, values, order=list(values))
         except ValueError as exc:  # a domain error: log of a negative number, ...
-            raise PlaygroundError(str(exc)) from None
+            # The page puts the field back to the value the picture still uses.
+            raise PlaygroundError(f"{name} = {value:g} is refused: {exc}", leaf=name,
+                                  value=self.values[name]) from None  # fmt: skip
         self.values = values
         replay = explain(root, forward=True)
         return {"type": "graph.values", **self._numbers(replay)}

@@ -21,82 +21,20 @@ function send(msg) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(msg))
 function error(text) { $("error").textContent = text || ""; }
 
 function receive(msg) {
-  if (msg.type === "error") { error(msg.message); return; }
+  if (msg.type === "error") { error(msg.message); graphView.refused(msg); return; }
   error("");
-  if (msg.type === "graph") loadGraph(msg);
-  else if (msg.type === "graph.values") updateGraph(msg);
+  if (msg.type === "graph") graphView.load(msg);
+  else if (msg.type === "graph.values") graphView.update(msg);
   else if (msg.type === "train") drawTrain(msg);
   else if (msg.type === "playing") { state.playing = msg.playing; $("t-play").textContent = msg.playing ? "pause" : "play"; }
   else if (msg.type === "neuron") $("neuron").innerHTML = "<h3>layer " + msg.layer + ", neuron " + msg.index +
     ": d loss / d value for the first training point</h3>" + msg.svg;
 }
 
-// ---- Graph view: the picture is drawn once by the server; each step is computed here,
-// by the same player core as the replay page (autograd_core/viz/player.js).
+// ---- Graph view (graph.js): the picture drawn once by the server, each step computed
+// here by the same player core as the replay page (autograd_core/viz/player.js).
+const graphView = ChainruleGraphView.create(document, msg => send(msg), state);
 const num = ChainrulePlayer.num;
-function loadGraph(msg) {
-  $("picture").innerHTML = msg.svg;
-  $("expr").value = msg.expr;
-  updateGraph(msg);
-  state.graph.parts.forEach((p, i) => { if (p) p.g.addEventListener("click", () => { state.picked = i; nodeInfo(); }); });
-  drawLeaves(msg.leaves);
-  show(state.graph.last);
-}
-function updateGraph(msg) {
-  state.graph = ChainrulePlayer.create(msg.data, $("picture"));
-  state.graph.locals = msg.locals;
-  $("g-slider").max = state.graph.last; $("g-last").textContent = state.graph.last;
-  for (const leaf of msg.leaves) {
-    const field = document.querySelector('#leaves input[data-leaf="' + CSS.escape(leaf.name) + '"][type=number]');
-    if (field && document.activeElement !== field) field.value = leaf.value;
-  }
-  show(Math.min(state.step, state.graph.last));
-}
-function show(k) {
-  const G = state.graph; if (!G) return;
-  state.step = Math.max(0, Math.min(G.last, k));
-  G.show(state.step);
-  $("caption").textContent = G.D.captions[state.step];
-  $("g-step").textContent = state.step; $("g-slider").value = state.step;
-  document.body.dataset.step = state.step;
-  nodeInfo();
-}
-function nodeInfo() {
-  const i = state.picked, G = state.graph;
-  if (i === null || i < 0 || !G) return;
-  const names = G.D.names, lines = [names[i] + " = " + G.fmt(G.values[i])];
-  const parents = G.D.inputs[i] || [];
-  (G.locals[i] || []).forEach((l, j) => {
-    const p = parents[j];  // a constant's local derivative is no one's question
-    if (p !== undefined && !G.D.constant[p]) lines.push("local " + ChainrulePlayer.partial(names[i], names[p]) + " = " + G.fmt(num(l)));
-  });
-  const s = G.sum(i, state.step);
-  lines.push(s.head);
-  if (s.seed !== null) lines.push("the seed: " + s.seed);
-  lines.push(...s.lines.map(r => "+ " + r), "= " + s.total);
-  $("node-info").textContent = lines.join("\n");
-}
-function drawLeaves(leaves) {
-  const box = $("leaves"); box.textContent = "";
-  for (const leaf of leaves) {
-    const label = document.createElement("label");
-    const name = document.createElement("span"); name.textContent = leaf.name;
-    const range = document.createElement("input");
-    Object.assign(range, { type: "range", min: -5, max: 5, step: 0.01, value: leaf.value });
-    const field = document.createElement("input");
-    Object.assign(field, { type: "number", step: 0.01, value: leaf.value });
-    range.dataset.leaf = field.dataset.leaf = leaf.name;
-    const move = v => { const x = Number(v); if (isFinite(x)) { range.value = x; field.value = x; send({ type: "graph.leaf", name: leaf.name, value: x }); } };
-    range.oninput = () => move(range.value); field.onchange = () => move(field.value);
-    label.append(name, range, field); box.appendChild(label);
-  }
-}
-function pauseGraph() { clearInterval(state.timer); state.timer = null; $("g-play").textContent = "play"; }
-function playGraph() {
-  if (state.step >= state.graph.last) show(0);
-  $("g-play").textContent = "pause";
-  state.timer = setInterval(() => { if (state.step >= state.graph.last) pauseGraph(); else show(state.step + 1); }, 700);
-}
 
 // ---- Train view: the server trains; the page draws boundary, curves, network, gradients.
 function trainConfig() {
@@ -185,20 +123,8 @@ function showView(name) {
 $("tab-graph").onclick = () => showView("graph");
 $("tab-train").onclick = () => showView("train");
 $("projector").onchange = () => { document.body.classList.toggle("projector", $("projector").checked);
-  send({ type: "graph.theme", projector: $("projector").checked }); };
-$("preset").onchange = () => { state.step = 0; send({ type: "graph.preset", name: $("preset").value }); };
-$("draw").onclick = () => { state.step = 0; send({ type: "graph.expr", text: $("expr").value }); };
-$("expr").onkeydown = e => { if (e.key === "Enter") $("draw").onclick(); };
-$("g-prev").onclick = () => { pauseGraph(); show(state.step - 1); };
-$("g-next").onclick = () => { pauseGraph(); show(state.step + 1); };
-$("g-play").onclick = () => state.timer ? pauseGraph() : playGraph();
-$("g-slider").oninput = () => { pauseGraph(); show(Number($("g-slider").value)); };
-document.addEventListener("keydown", e => {
-  if ($("graph-view").hidden || e.target.tagName === "INPUT" || e.target.tagName === "SELECT") return;
-  if (e.key === "ArrowRight") { pauseGraph(); show(state.step + 1); }
-  if (e.key === "ArrowLeft") { pauseGraph(); show(state.step - 1); }
-  if (e.key === " ") { e.preventDefault(); state.timer ? pauseGraph() : playGraph(); }
-});
+  send({ type: "graph.theme", projector: $("projector").checked }); };  // the step is kept
+graphView.wire();
 $("t-play").onclick = () => send({ type: state.playing ? "train.pause" : "train.play" });
 $("t-step").onclick = () => send({ type: "train.step" });
 $("t-reset").onclick = () => send({ type: "train.config", config: trainConfig() });

@@ -1,0 +1,162 @@
+// The Graph view: a computation graph drawn once by Graphviz (on the server), every
+// step computed here by the step player (player.js), leaf sliders in a drawer, and
+// pan and zoom (svg-pan-zoom) that follow the current step, so the edge being explained
+// is on screen at reading size, on a laptop and on a projector.
+// ChainruleGraphView.create(root, send, state): root holds the elements (found by id
+// inside it), send(msg) talks to whoever computes (the playground's server), state is
+// the page's shared state ({graph, step, picked, timer}).
+"use strict";
+const ChainruleGraphView = (() => {
+  const READING_PX = { default: 15, projector: 26 };  // the text size a step is shown at
+
+  function create(root, send, state) {
+    const $ = id => root.querySelector("#" + id);
+    const doc = root.ownerDocument || root;  // root: the document, or an element in it
+    const V = { zoom: null, overview: false };
+
+    function load(msg) {
+      if (V.zoom) V.zoom.destroy();
+      V.zoom = null;  // the old picture's; a new one is made once this one is in place
+      $("picture").innerHTML = msg.svg;
+      $("expr").value = msg.expr;
+      const svg = $("picture").querySelector("svg");
+      svg.removeAttribute("width"); svg.removeAttribute("height");  // the box sizes it
+      update(msg);
+      state.graph.parts.forEach((p, i) => { if (p) p.g.addEventListener("click", () => { state.picked = i; nodeInfo(); }); });
+      leaves(msg.leaves);
+      V.zoom = typeof svgPanZoom === "function" ? svgPanZoom(svg, {
+        zoomScaleSensitivity: 0.3, minZoom: 0.05, maxZoom: 20, dblClickZoomEnabled: false, fit: true, center: true,
+      }) : null;
+      V.overview = false;
+      show(state.step);
+    }
+    function update(msg) {
+      state.graph = ChainrulePlayer.create(msg.data, $("picture"));
+      state.graph.locals = msg.locals;
+      $("g-slider").max = state.graph.last; $("g-last").textContent = state.graph.last;
+      for (const leaf of msg.leaves) setField(leaf.name, leaf.value);
+      show(Math.min(state.step, state.graph.last));
+    }
+    function setField(name, value) {
+      root.querySelectorAll('#leaves input[data-leaf="' + CSS.escape(name) + '"]').forEach(f => {
+        if (doc.activeElement !== f) f.value = value;
+      });
+    }
+    function show(k) {
+      const G = state.graph; if (!G) return;
+      state.step = Math.max(0, Math.min(G.last, k));
+      G.show(state.step);
+      $("caption").textContent = G.D.captions[state.step];
+      $("g-step").textContent = state.step; $("g-slider").value = state.step;
+      doc.body.dataset.step = state.step;
+      nodeInfo();
+      if (!V.overview) follow();
+    }
+    // The font every value box is drawn in, in the SVG's own units (Graphviz points).
+    function boxFont() {
+      const sizes = [...$("picture").querySelectorAll("g.node text")].map(t => Number(t.getAttribute("font-size")) || 0).sort((a, b) => a - b);
+      return sizes.length ? sizes[sizes.length >> 1] : 14;
+    }
+    // The middle of some elements in the picture's own coordinates (those the pan and
+    // zoom transform maps to the screen): read from the drawing, never from the screen,
+    // which svg-pan-zoom updates a frame later.
+    function middle(elements) {
+      const graph = $("picture").querySelector("svg g.graph") || $("picture").querySelector("svg g g");
+      const m = graph.transform.baseVal.consolidate();
+      const t = m ? m.matrix : { a: 1, d: 1, e: 0, f: 0 };
+      const boxes = elements.map(e => e.getBBox());
+      const x0 = Math.min(...boxes.map(b => b.x)), x1 = Math.max(...boxes.map(b => b.x + b.width));
+      const y0 = Math.min(...boxes.map(b => b.y)), y1 = Math.max(...boxes.map(b => b.y + b.height));
+      return { x: t.a * (x0 + x1) / 2 + t.e, y: t.d * (y0 + y1) / 2 + t.f, left: t.a * x0 + t.e, top: t.d * y0 + t.f };
+    }
+    // Zoom to reading size when the whole graph reads smaller than that, then bring the
+    // current step's values to the middle (before the first step: where the flow starts).
+    function follow() {
+      const Z = V.zoom; if (!Z) return;
+      Z.resize(); Z.fit(); Z.center();
+      const want = READING_PX[doc.body.classList.contains("projector") ? "projector" : "default"];
+      const fitted = Z.getSizes().realZoom;
+      if (boxFont() * fitted >= want) return;  // the whole graph reads: show it all
+      Z.zoom(Z.getZoom() * want / (boxFont() * fitted));
+      const size = Z.getSizes(), zoom = size.realZoom;
+      const marked = [...$("picture").querySelectorAll("g.node.current, g.edge.current")];
+      if (marked.length) {
+        const c = middle(marked);
+        Z.pan({ x: size.width / 2 - zoom * c.x, y: size.height / 2 - zoom * c.y });
+      } else {
+        const all = middle([...$("picture").querySelectorAll("g.node:not(.legend)")]);
+        Z.pan({ x: 8 - zoom * all.left, y: 8 - zoom * all.top });
+      }
+    }
+    function whole() {  // the "whole graph" key: everything in view until the next step
+      if (!V.zoom) return;
+      V.overview = true; V.zoom.resize(); V.zoom.fit(); V.zoom.center();
+    }
+    function nodeInfo() {
+      const i = state.picked, G = state.graph, box = $("node-info");
+      if (i === null || i < 0 || !G) { box.hidden = true; return; }
+      const names = G.D.names, lines = [names[i] + " = " + G.fmt(G.values[i])];
+      const parents = G.D.inputs[i] || [];
+      (G.locals[i] || []).forEach((l, j) => {
+        const p = parents[j];  // a constant's local derivative is no one's question
+        if (p !== undefined && !G.D.constant[p]) lines.push("local " + ChainrulePlayer.partial(names[i], names[p]) + " = " + G.fmt(ChainrulePlayer.num(l)));
+      });
+      const s = G.sum(i, state.step);
+      lines.push(s.head);
+      if (s.seed !== null) lines.push("the seed: " + s.seed);
+      lines.push(...s.lines.map(r => "+ " + r), "= " + s.total);
+      box.querySelector("pre").textContent = lines.join("\n");
+      box.hidden = false;
+    }
+    function leaves(list) {
+      const box = $("leaves"); box.textContent = "";
+      for (const leaf of list) {
+        const label = doc.createElement("label");
+        const name = doc.createElement("span"); name.textContent = leaf.name;
+        const range = doc.createElement("input");
+        Object.assign(range, { type: "range", min: -5, max: 5, step: 0.01, value: leaf.value });
+        const field = doc.createElement("input");
+        Object.assign(field, { type: "number", step: 0.01, value: leaf.value });
+        range.dataset.leaf = field.dataset.leaf = leaf.name;
+        const move = v => { const x = Number(v); if (isFinite(x)) { range.value = x; field.value = x; send({ type: "graph.leaf", name: leaf.name, value: x }); } };
+        range.oninput = () => move(range.value); field.onchange = () => move(field.value);
+        label.append(name, range, field); box.appendChild(label);
+      }
+    }
+    function refused(msg) {  // a refused leaf value: the field shows the value in use again
+      if (msg.leaf !== undefined && msg.value !== undefined) {
+        root.querySelectorAll('#leaves input[data-leaf="' + CSS.escape(msg.leaf) + '"]').forEach(f => { f.value = msg.value; });
+      }
+    }
+    function pause() { clearInterval(state.timer); state.timer = null; $("g-play").textContent = "play"; }
+    function play() {
+      if (state.step >= state.graph.last) show(0);
+      $("g-play").textContent = "pause";
+      state.timer = setInterval(() => { if (state.step >= state.graph.last) pause(); else show(state.step + 1); }, 900);
+    }
+    function wire() {
+      $("preset").onchange = () => { state.step = 0; state.picked = null; send({ type: "graph.preset", name: $("preset").value }); };
+      $("draw").onclick = () => { state.step = 0; state.picked = null; send({ type: "graph.expr", text: $("expr").value }); };
+      $("expr").onkeydown = e => { if (e.key === "Enter") $("draw").onclick(); };
+      $("g-prev").onclick = () => { pause(); show(state.step - 1); };
+      $("g-next").onclick = () => { pause(); show(state.step + 1); };
+      $("g-play").onclick = () => state.timer ? pause() : play();
+      $("g-slider").oninput = () => { pause(); show(Number($("g-slider").value)); };
+      $("g-whole").onclick = whole;
+      $("g-leaves").onclick = () => { $("drawer").classList.toggle("open"); $("g-leaves").setAttribute("aria-expanded", $("drawer").classList.contains("open")); };
+      $("node-close").onclick = () => { state.picked = null; nodeInfo(); };
+      doc.addEventListener("keydown", e => {
+        if ($("graph-view").hidden || ["INPUT", "SELECT", "TEXTAREA"].includes(e.target.tagName)) return;
+        if (e.key === "ArrowRight") { pause(); show(state.step + 1); }
+        else if (e.key === "ArrowLeft") { pause(); show(state.step - 1); }
+        else if (e.key === " ") { e.preventDefault(); state.timer ? pause() : play(); }
+        else if (e.key === "w" || e.key === "0") whole();
+        else if (e.key === "+" || e.key === "=") { if (V.zoom) V.zoom.zoomIn(); }
+        else if (e.key === "-") { if (V.zoom) V.zoom.zoomOut(); }
+      });
+      doc.defaultView.addEventListener("resize", () => { if (V.zoom && !V.overview) follow(); else whole(); });
+    }
+    return { load, update, show, refused, wire, whole, follow };
+  }
+  return { create };
+})();
