@@ -149,7 +149,8 @@ def test_number_exponents_and_named_values_in_expressions() -> None:
     assert list(leaves) == list(values)  # the sliders in reading order
     root.backward()
     assert root.label == "E" and abs(root.data - 0.274811083) < 1e-9
-    for name, grad in {"w5": 0.082167041, "w1": 0.000668396, "b_h1": 0.013367920, "b_h2": 0.014996075}.items():
+    by_hand = {"w5": 0.082167041, "w1": 0.000668396, "b_h1": 0.013367920, "b_h2": 0.014996075}
+    for name, grad in by_hand.items():
         assert abs(leaves[name].grad - grad) < 1e-9, name
     with pytest.raises(ExpressionError, match="used before"):
         compile_expression("h + (h := x * 2)")
