@@ -379,6 +379,8 @@ PRESETS: dict[str, tuple[type[Optimizer], dict[str, Any]]] = {
     "rprop": (Rprop, {"lr": 0.01}),
     "cg": (ConjugateGradient, {"lr": 1.0}),
 }
+"""Optimizers by name, as ``fit(optimizer="adam")`` and the demo take them: the class and
+its settings (the learning rates are the ones that suit these small networks)."""
 
 
 def make_optimizer(name: str, params: Iterable[Value], lr: float | None = None) -> Optimizer:
