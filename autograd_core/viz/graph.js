@@ -3,8 +3,10 @@
 // pan and zoom (svg-pan-zoom) that follow the current step, so the edge being explained
 // is on screen at reading size, on a laptop and on a projector.
 // ChainruleGraphView.create(root, send, state): root holds the elements (found by id
-// inside it), send(msg) talks to whoever computes (the playground's server), state is
-// the page's shared state ({graph, step, picked, timer}).
+// inside it: the playground's document, or a notebook widget's element), send(msg) talks
+// to whoever computes (the playground's server, the notebook's kernel), state is the
+// page's shared state ({graph, step, picked, timer}). The projector class and the
+// data-step attribute sit on the page's body, or on the widget's element.
 "use strict";
 const ChainruleGraphView = (() => {
   const READING_PX = { default: 15, projector: 26 };  // the text size a step is shown at
@@ -12,6 +14,7 @@ const ChainruleGraphView = (() => {
   function create(root, send, state) {
     const $ = id => root.querySelector("#" + id);
     const doc = root.ownerDocument || root;  // root: the document, or an element in it
+    const host = root.body || root;  // where the projector class and data-step live
     const V = { zoom: null, overview: false };
 
     function load(msg) {
@@ -48,7 +51,7 @@ const ChainruleGraphView = (() => {
       G.show(state.step);
       $("caption").textContent = G.D.captions[state.step];
       $("g-step").textContent = state.step; $("g-slider").value = state.step;
-      doc.body.dataset.step = state.step;
+      host.dataset.step = state.step;
       nodeInfo();
       if (!V.overview) follow();
     }
@@ -74,7 +77,7 @@ const ChainruleGraphView = (() => {
     function follow() {
       const Z = V.zoom; if (!Z) return;
       Z.resize(); Z.fit(); Z.center();
-      const want = READING_PX[doc.body.classList.contains("projector") ? "projector" : "default"];
+      const want = READING_PX[host.classList.contains("projector") ? "projector" : "default"];
       const fitted = Z.getSizes().realZoom;
       if (boxFont() * fitted >= want) return;  // the whole graph reads: show it all
       Z.zoom(Z.getZoom() * want / (boxFont() * fitted));
@@ -145,7 +148,7 @@ const ChainruleGraphView = (() => {
       $("g-whole").onclick = whole;
       $("g-leaves").onclick = () => { $("drawer").classList.toggle("open"); $("g-leaves").setAttribute("aria-expanded", $("drawer").classList.contains("open")); };
       $("node-close").onclick = () => { state.picked = null; nodeInfo(); };
-      doc.addEventListener("keydown", e => {
+      (root.body ? doc : root).addEventListener("keydown", e => {  // a widget: keys while it has focus
         if ($("graph-view").hidden || ["INPUT", "SELECT", "TEXTAREA"].includes(e.target.tagName)) return;
         if (e.key === "ArrowRight") { pause(); show(state.step + 1); }
         else if (e.key === "ArrowLeft") { pause(); show(state.step - 1); }

@@ -346,10 +346,17 @@ class Replay:
         )
 
 
+#: The front-end, one script in this order: the step player, svg-pan-zoom (vendored,
+#: BSD-2-Clause: svg-pan-zoom.LICENSE), the Graph view.
+FRONT_END = ("player.js", "svg-pan-zoom.min.js", "graph.js")
+
+
 def player_js() -> str:
-    """The step player's core (``player.js``): inlined in the replay page, served by the
-    playground, so both show a step the same way."""
-    return resources.files("autograd_core.viz").joinpath("player.js").read_text(encoding="utf-8")
+    """The front-end every page shares: the step player (``player.js``), pan and zoom, and
+    the Graph view (``graph.js``). The replay page inlines it, the playground serves it,
+    the notebook widget loads it: one front-end, three homes, one way to show a step."""
+    here = resources.files("autograd_core.viz")
+    return "\n;\n".join(here.joinpath(name).read_text(encoding="utf-8") for name in FRONT_END)
 
 
 def _player_theme(theme: Any) -> Any:
