@@ -18,7 +18,16 @@ ROOMS = [
     ("compile/: batches as NumPy programs", ["compile/trace", "compile/program"]),
     (
         "viz/: pictures (needs the viz extra)",
-        ["viz/colors", "viz/names", "viz/dot_text", "viz/layout", "viz/draw", "viz/replay", "viz/render"],
+        [
+            "viz/colors",
+            "viz/names",
+            "viz/dot_text",
+            "viz/layout",
+            "viz/draw",
+            "viz/replay",
+            "viz/live",
+            "viz/render",
+        ],
     ),
 ]
 

@@ -27,9 +27,11 @@ const ChainruleGraphView = (() => {
       update(msg);
       state.graph.parts.forEach((p, i) => { if (p) p.g.addEventListener("click", () => { state.picked = i; nodeInfo(); }); });
       leaves(msg.leaves);
-      V.zoom = typeof svgPanZoom === "function" ? svgPanZoom(svg, {
-        zoomScaleSensitivity: 0.3, minZoom: 0.05, maxZoom: 20, dblClickZoomEnabled: false, fit: true, center: true,
-      }) : null;
+      try {  // without a size (a hidden page) there is nothing to pan: the picture just fits
+        V.zoom = typeof svgPanZoom === "function" ? svgPanZoom(svg, {
+          zoomScaleSensitivity: 0.3, minZoom: 0.05, maxZoom: 20, dblClickZoomEnabled: false, fit: true, center: true,
+        }) : null;
+      } catch (e) { V.zoom = null; }
       V.overview = false;
       show(state.step);
     }
@@ -75,7 +77,8 @@ const ChainruleGraphView = (() => {
     // Zoom to reading size when the whole graph reads smaller than that, then bring the
     // current step's values to the middle (before the first step: where the flow starts).
     function follow() {
-      const Z = V.zoom; if (!Z) return;
+      const Z = V.zoom, box = $("picture");
+      if (!Z || !box.clientWidth || !box.clientHeight) return;  // nothing to fit into (yet)
       Z.resize(); Z.fit(); Z.center();
       const want = READING_PX[host.classList.contains("projector") ? "projector" : "default"];
       const fitted = Z.getSizes().realZoom;
@@ -92,7 +95,7 @@ const ChainruleGraphView = (() => {
       }
     }
     function whole() {  // the "whole graph" key: everything in view until the next step
-      if (!V.zoom) return;
+      if (!V.zoom || !$("picture").clientWidth) return;
       V.overview = true; V.zoom.resize(); V.zoom.fit(); V.zoom.center();
     }
     function nodeInfo() {

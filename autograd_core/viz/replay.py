@@ -252,6 +252,15 @@ class Replay:
             f"= {f(s.local)} × {f(s.upstream)} = {f(s.contribution)}{seeded}"
         )
 
+    def live(self) -> Any:
+        """The playground's Graph view in this notebook (a Jupyter widget on anywidget, no
+        server): a slider for every leaf recomputes the forward and backward pass in the
+        kernel; steps, the click-a-value panel and the projector switch as in the
+        playground. Needs ``pip install 'chainrule[notebooks]'``."""
+        from .live import live_widget
+
+        return live_widget(self)
+
     def widget(self) -> Any:
         """An ipywidgets slider over the frames (needs ipywidgets, in Jupyter)."""
         try:
