@@ -139,7 +139,7 @@ class LiveGraph:
         self.values = {name: n.data for name, n in self.leaves.items()}
         self.replay = replay
 
-    def set_leaf(self, name: str, value: float) -> None:
+    def set_leaf(self, name: str, value: Any) -> None:
         """Move one leaf: the forward and backward pass again (ValueError if refused)."""
         if name not in self.leaves:
             raise ValueError(f"no leaf called {name!r}")
@@ -173,15 +173,15 @@ def live_widget(replay: Replay) -> Any:
     except ImportError:
         raise ImportError("the live graph needs anywidget: pip install 'chainrule[notebooks]'") from None
 
-    class LiveGraphWidget(anywidget.AnyWidget):  # type: ignore[misc]
+    class LiveGraphWidget(anywidget.AnyWidget):
         """The Graph view in a notebook: leaf sliders recompute in the kernel."""
 
         _esm = player_js() + "\n;\n" + WIDGET_JS
         _css = WIDGET_CSS
         svg = traitlets.Unicode("").tag(sync=True)
         data = traitlets.Dict().tag(sync=True)
-        leaves = traitlets.List().tag(sync=True)
-        locals = traitlets.List().tag(sync=True)
+        leaves: Any = traitlets.List().tag(sync=True)
+        locals: Any = traitlets.List().tag(sync=True)
         projector = traitlets.Bool(False).tag(sync=True)
 
         def __init__(self, state: LiveGraph) -> None:
