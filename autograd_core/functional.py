@@ -65,9 +65,15 @@ def _eval_with_grads(f: Callable[..., Any], argnums: ArgNums, args: tuple[Any, .
 # f takes Values; the gradient function takes numbers (it makes the Values), so its
 # parameters are not f's: typed as numbers in, a float (or a tuple of floats) out.
 @overload
-def grad(f: Callable[..., Any], argnums: int = 0) -> Callable[..., float]: ...
+def grad(f: Callable[..., Any], argnums: int = 0) -> Callable[..., float]:
+    """One argument: the gradient is a float."""
+
+
 @overload
-def grad(f: Callable[..., Any], argnums: Sequence[int]) -> Callable[..., tuple[float, ...]]: ...
+def grad(f: Callable[..., Any], argnums: Sequence[int]) -> Callable[..., tuple[float, ...]]:
+    """Several arguments: a tuple of floats."""
+
+
 def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     """The gradient of scalar ``f`` with respect to argument ``argnums`` (an int, or a
     tuple of ints for a tuple of gradients), as in ``jax.grad``. The result takes the

@@ -23,6 +23,14 @@ def build_parser(prog: str = "python -m nn.playground") -> argparse.ArgumentPars
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: the whole network)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a name students may use for this computer besides its address (repeatable); "
+        "a page at any other name may not open the playground's sockets",
+    )
     return p
 
 
@@ -30,9 +38,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m nn.playground") -
     """Start the server (until Ctrl-C)."""
     args = build_parser(prog).parse_args(argv)
     try:
-        import uvicorn
-
-        from .server import MAX_MESSAGE, create_app
+        from .server import create_app
+        from .serving import run
     except ImportError as exc:
         raise SystemExit(
             f"the playground needs its extra: pip install 'chainrule[playground]' ({exc})"
@@ -43,7 +50,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m nn.playground") -
         print(f"students: open http://<this computer's address on the room's network>:{args.port}/")
     if not args.no_browser:
         threading.Timer(1.0, webbrowser.open, [url]).start()
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning", ws_max_size=MAX_MESSAGE)
+    run(create_app(allowed_hosts=args.allow_host), host=args.host, port=args.port)
 
 
 if __name__ == "__main__":

@@ -6,37 +6,83 @@ internet). Each browser tab opens one WebSocket, ``/ws``, and gets its own sessi
 (a ``GraphSession`` and a ``TrainSession``); messages are JSON objects with a
 ``"type"``. A bad message gets an ``{"type": "error"}`` reply and the connection goes
 on; nothing a client sends can stop the server or reach another tab.
+
+One tab never stalls another. Every tab shares the laptop's event loop and its two
+cores, so:
+
+* **No work on the event loop.** A tab's receiving loop only reads, counts and queues
+  messages. Graph work (parse, replay, layout) runs in a thread of ``graph_pool()``,
+  pictures render in worker processes with a deadline (``render_worker``), training
+  runs in the scheduler's thread (``scheduler``), in slices, fairly shared.
+* **The newest request replaces a stale one.** A slider move waiting behind another of
+  the same leaf takes its place (the newest value wins, none is refused); a new
+  expression drops the moves and drawings still waiting for the old one; a new
+  ``train.config`` cancels the training in progress (the cancelled step undoes itself)
+  and what was queued; a ``train.step`` replaces a step still waiting.
+* **Slots and sockets.** ``MAX_TABS`` tabs in all, ``MAX_TABS_PER_CLIENT`` from one
+  address; a tab that sends nothing within ``FIRST_MESSAGE_SECONDS`` of opening, or
+  nothing for ``IDLE_SECONDS`` while not training, is closed; so is one that does not
+  read its updates for ``SEND_SECONDS``. Connection-level limits are in ``serving``.
+* **Origin.** Only the page's own origin and a Host header naming this server may
+  open a socket (loopback names when it listens on loopback, else the address the
+  connection came in on; ``allowed_hosts`` adds names), so another site a student
+  visits cannot drive the playground, not even through DNS rebinding.
+* **The rate is counted as messages arrive**: at most ``MAX_MESSAGES_PER_SECOND`` in any
+  second (a sliding window); ten times that closes the tab.
+
+While playing, each train update carries ``rate`` (the updates a second this tab gets,
+measured over the last 2 s), ``rate_goal`` (``TICKS_PER_SECOND``) and ``sharing`` (the
+tabs training now): with 30 tabs training the largest network on 2 cores, each gets
+about 2 of the 15 a second, the same for all, and the page can say so.
 """
 
 from __future__ import annotations
 
-import asyncio
+import ipaddress
 import json
-import time
+import logging
+import threading
+from collections.abc import Iterable
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from autograd_core.viz.replay import player_js
 
-from .sessions import LIMITS, PRESET_VALUES, PRESETS, GraphSession, PlaygroundError, TrainSession
+from . import render_worker, sessions
+from .scheduler import scheduler
+from .sessions import (
+    LIMITS,
+    PRESETS,
+)
+from .tab import (
+    MAX_MESSAGE,
+    MAX_MESSAGES_PER_SECOND,
+    MAX_TABS,
+    MAX_TABS_PER_CLIENT,
+    Tab,
+)
 
-MAX_TABS = 64  # a class of 30 with a second tab each, and the teacher's
-MAX_MESSAGE = 64 * 1024  # bytes
-MAX_MESSAGES_PER_SECOND = 60
-TICKS_PER_SECOND = 15  # train-view updates while playing
+LOG = logging.getLogger("nn.playground")
 
 
 class Playground:
-    """The application and its shared state (how many tabs are connected)."""
+    """The application and its shared state (the tabs connected, from which addresses)."""
 
-    def __init__(self) -> None:
+    def __init__(self, allowed_hosts: Iterable[str] = ()) -> None:
         self.tabs = 0
+        self.per_client: dict[str, int] = {}
+        self.slots = threading.Lock()
+        self.allowed_hosts = {h.lower().strip("[]") for h in allowed_hosts}
+        self.scheduler = scheduler()
+        sessions.RENDER = render_worker.render  # pictures in worker processes, with a deadline
+        render_worker.pool()  # the workers start now, in the background
         static = resources.files("nn.playground").joinpath("static")
         self.app = Starlette(
             routes=[
@@ -60,173 +106,134 @@ class Playground:
     async def limits(self, request: Any) -> JSONResponse:
         """The limits that protect the teacher's laptop, and the presets."""
         return JSONResponse(
-            {**LIMITS, "tabs": MAX_TABS, "message_bytes": MAX_MESSAGE, "presets": sorted(PRESETS)}
+            {
+                **LIMITS,
+                "tabs": MAX_TABS,
+                "tabs_per_client": MAX_TABS_PER_CLIENT,
+                "message_bytes": MAX_MESSAGE,
+                "messages_per_second": MAX_MESSAGES_PER_SECOND,
+                "render_seconds": render_worker.RENDER_SECONDS,
+                "layout_points": render_worker.MAX_LAYOUT,
+                "presets": sorted(PRESETS),
+            }
         )
 
     async def socket(self, ws: WebSocket) -> None:
-        """One tab: receive its messages, answer each, and stream training while it plays."""
-        await ws.accept()
-        if self.tabs >= MAX_TABS:
-            await ws.send_json({"type": "error", "message": f"the playground is full ({MAX_TABS} tabs)"})
-            await ws.close(code=1013)
+        """One tab: check where it comes from, give it a slot, serve it."""
+        problem = self.refusal(ws.scope)
+        if problem is not None:
+            LOG.warning("refused a WebSocket: %s", problem)
+            await ws.close(code=1008, reason=problem[:120])  # before accepting: HTTP 403
             return
-        self.tabs += 1
-        tab = Tab(ws)
+        client = ws.client.host if ws.client else "unknown"
+        full = self.take_slot(client)
+        if full is not None:
+            await ws.accept()
+            await ws.send_text(json.dumps({"type": "error", "message": full}))
+            await ws.close(code=1013, reason=full[:120])  # try again later
+            return
+        tab = Tab(ws, self.scheduler)
         try:
+            await ws.accept()
             await tab.serve()
-        except WebSocketDisconnect:
-            pass
         finally:
-            tab.stop_playing()
+            tab.stop()
+            self.give_slot(client)
+
+    def take_slot(self, client: str) -> str | None:
+        """Count a new tab of ``client``; or why there is no room for it."""
+        with self.slots:
+            if self.tabs >= MAX_TABS:
+                return f"the playground is full ({MAX_TABS} tabs): try again later"
+            if self.per_client.get(client, 0) >= MAX_TABS_PER_CLIENT:
+                return f"this computer has {MAX_TABS_PER_CLIENT} tabs of the playground open: close one"
+            self.tabs += 1
+            self.per_client[client] = self.per_client.get(client, 0) + 1
+            return None
+
+    def give_slot(self, client: str) -> None:
+        """A tab of ``client`` has closed."""
+        with self.slots:
             self.tabs -= 1
+            left = self.per_client.get(client, 1) - 1
+            if left > 0:
+                self.per_client[client] = left
+            else:
+                self.per_client.pop(client, None)
+
+    def refusal(self, scope: Any) -> str | None:
+        """Why a WebSocket with these headers may not open, or None: its Host must name
+        this server, and its Origin (a browser always sends one) must be that host's."""
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        host = headers.get("host", "").strip()
+        if not self.host_allowed(host, scope.get("server"), scope.get("scheme", "ws")):
+            return f"the Host {host!r:.60} is not this server: open the playground at its own address"
+        origin = headers.get("origin")
+        if origin is not None:
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or parts.netloc.lower() != host.lower():
+                return f"a page from {origin!r:.60} may not use the playground"
+        return None
+
+    def host_allowed(self, host: str, server: Any, scheme: str) -> bool:
+        """Whether the Host header ``host`` names the server the connection came in on
+        (``server``: its (address, port))."""
+        name, port = split_host(host)
+        if not name:
+            return False
+        if server is None:  # a Unix socket: no address to compare
+            return True
+        address, server_port = canonical(str(server[0])), server[1]
+        name = canonical(name)
+        if port is None:
+            port = 443 if scheme in ("https", "wss") else 80
+        if server_port is not None and port != server_port:
+            return False
+        if name in self.allowed_hosts:
+            return True
+        if is_loopback(address):
+            return name == "localhost" or is_loopback(name)
+        return name == address
 
 
-class Tab:
-    """One connected tab: its sessions, its message budget, its training loop."""
-
-    def __init__(self, ws: WebSocket) -> None:
-        self.ws = ws
-        self.graph = GraphSession()
-        self.train = TrainSession()
-        self.player: asyncio.Task[None] | None = None
-        self.window = (time.monotonic(), 0)
-        # The training loop and the messages that touch the model take turns.
-        self.lock = asyncio.Lock()
-
-    async def serve(self) -> None:
-        """Answer messages until the tab closes."""
-        while True:
-            text = await self.ws.receive_text()
-            try:
-                reply = await self.answer(text)
-            except PlaygroundError as exc:
-                reply = {"type": "error", "message": str(exc)}
-            except Exception as exc:  # a bug must not end the tab, let alone the server
-                reply = {"type": "error", "message": f"internal error: {type(exc).__name__}: {exc}"[:300]}
-            if reply is not None:
-                await self.ws.send_json(reply)
-
-    def _count(self) -> None:
-        start, n = self.window
-        now = time.monotonic()
-        if now - start >= 1.0:
-            self.window = (now, 1)
-            return
-        self.window = (start, n + 1)
-        if n + 1 > MAX_MESSAGES_PER_SECOND:
-            raise PlaygroundError(f"too many messages: at most {MAX_MESSAGES_PER_SECOND} a second")
-
-    async def answer(self, text: str) -> dict[str, Any] | None:
-        """The reply to one message (``None``: nothing to send now)."""
-        if len(text) > MAX_MESSAGE:
-            raise PlaygroundError(f"a message is at most {MAX_MESSAGE:,} bytes")
-        self._count()
-        try:
-            msg = json.loads(text)
-        except (ValueError, RecursionError):
-            raise PlaygroundError("a message must be a JSON object") from None
-        if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
-            raise PlaygroundError('a message must be a JSON object with a "type"')
-        handler = HANDLERS.get(msg["type"])
-        if handler is None:
-            raise PlaygroundError(f"unknown message type {msg['type']!r:.40}; known: {sorted(HANDLERS)}")
-        return await handler(self, msg)
-
-    def stop_playing(self) -> None:
-        """Stop the training loop of this tab, if it runs."""
-        if self.player is not None:
-            self.player.cancel()
-            self.player = None
-
-    async def play(self) -> None:
-        """Train and send an update about TICKS_PER_SECOND times a second until paused."""
-        period = 1.0 / TICKS_PER_SECOND
-        while True:
-            started = time.monotonic()
-            async with self.lock:
-                update = await asyncio.to_thread(self.train.step, 1)
-            await self.ws.send_json(update)
-            await asyncio.sleep(max(0.0, period - (time.monotonic() - started)))
+def split_host(host: str) -> tuple[str, int | None]:
+    """("name", port) of a Host header ("[::1]:8000" -> ("::1", 8000)); ("", None) if malformed."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        name, _, rest = host[1:].partition("]")
+        port_text = rest[1:] if rest.startswith(":") else ""
+        if rest and not rest.startswith(":"):
+            return "", None
+    else:
+        name, _, port_text = host.partition(":")
+    if port_text:
+        if not port_text.isdigit() or len(port_text) > 5:
+            return "", None
+        return name, int(port_text)
+    return name, None
 
 
-def _field(msg: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
-    value = msg.get(key)
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise PlaygroundError(f"the message needs {key!r} of type {getattr(kind, '__name__', kind)}")
-    return value
+def canonical(name: str) -> str:
+    """A host name or address as one spelling: lower case, no brackets, an IPv4 address
+    for an IPv4-mapped IPv6 one (a dual-stack server sees IPv4 clients so)."""
+    name = name.lower().strip("[]")
+    try:
+        ip = ipaddress.ip_address(name)
+    except ValueError:
+        return name
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return str(mapped or ip)
 
 
-async def _preset(tab: Tab, msg: dict[str, Any]) -> dict[str, Any]:
-    name = _field(msg, "name", str)
-    if name not in PRESETS:
-        raise PlaygroundError(f"unknown preset {name!r:.40}; choose one of {sorted(PRESETS)}")
-    return tab.graph.load(PRESETS[name], PRESET_VALUES.get(name))
+def is_loopback(name: str) -> bool:
+    """Whether ``name`` is a loopback address (127.0.0.0/8, ::1)."""
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
-async def _expression(tab: Tab, msg: dict[str, Any]) -> dict[str, Any]:
-    return tab.graph.load(_field(msg, "text", str))
-
-
-async def _leaf(tab: Tab, msg: dict[str, Any]) -> dict[str, Any]:
-    return tab.graph.set_leaf(_field(msg, "name", str), float(_field(msg, "value", (int, float))))
-
-
-async def _theme(tab: Tab, msg: dict[str, Any]) -> dict[str, Any]:
-    tab.graph.theme = "projector" if _field(msg, "projector", bool) else "default"
-    return tab.graph.load(tab.graph.text or PRESETS["neuron"], tab.graph.values)
-
-
-async def _configure(tab: Tab, msg: dict[str, Any]) -> dict[str, Any]:
-    tab.stop_playing()
-    config = _field(msg, "config", dict)
-    async with tab.lock:
-        return await asyncio.to_thread(tab.train.configure, config)
-
-
-async def _play(tab: Tab, msg: dict[str, Any]) -> dict[str, Any] | None:
-    if tab.player is None:
-        tab.player = asyncio.create_task(tab.play())
-    return {"type": "playing", "playing": True}
-
-
-async def _pause(tab: Tab, msg: dict[str, Any]) -> dict[str, Any]:
-    tab.stop_playing()
-    return {"type": "playing", "playing": False}
-
-
-async def _step(tab: Tab, msg: dict[str, Any]) -> dict[str, Any]:
-    tab.stop_playing()
-    epochs = msg.get("epochs", 1)
-    async with tab.lock:
-        return await asyncio.to_thread(tab.train.step, epochs if isinstance(epochs, int) else 1)
-
-
-async def _reset(tab: Tab, msg: dict[str, Any]) -> dict[str, Any]:
-    tab.stop_playing()
-    async with tab.lock:
-        return await asyncio.to_thread(tab.train.configure, {})
-
-
-async def _neuron(tab: Tab, msg: dict[str, Any]) -> dict[str, Any]:
-    layer, index = _field(msg, "layer", int), _field(msg, "index", int)
-    async with tab.lock:
-        return await asyncio.to_thread(tab.train.neuron, layer, index)
-
-
-HANDLERS = {
-    "graph.preset": _preset,
-    "graph.expr": _expression,
-    "graph.leaf": _leaf,
-    "graph.theme": _theme,
-    "train.config": _configure,
-    "train.play": _play,
-    "train.pause": _pause,
-    "train.step": _step,
-    "train.reset": _reset,
-    "train.neuron": _neuron,
-}
-
-
-def create_app() -> Starlette:
-    """A new playground application (one per server)."""
-    return Playground().app
+def create_app(allowed_hosts: Iterable[str] = ()) -> Starlette:
+    """A new playground application (one per server). ``allowed_hosts``: more names the
+    Host header may give (such as the laptop's name on the room's network)."""
+    return Playground(allowed_hosts).app

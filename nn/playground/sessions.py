@@ -6,13 +6,15 @@ engine), ``nn.data``, ``nn.viz.neuron_graph``."""
 
 from __future__ import annotations
 
+import copy
 import math
 import time
+from collections.abc import Callable, Generator
 from typing import Any
 
 import numpy as np
 
-from autograd_core.viz import RenderError, draw_graph, explain
+from autograd_core.viz import RenderError, draw_graph, explain, render_svg
 
 from ..data import make_blobs, make_circles, make_moons, make_spirals, make_xor, train_test_split
 from ..module import MLP
@@ -57,6 +59,12 @@ class PlaygroundError(ValueError):
         self.details = details
 
 
+#: DOT text -> SVG, for every picture a session draws; here, in this process. The server
+#: puts its render pool here (worker processes, a deadline, a bounded layout: see
+#: ``render_worker``), so no picture holds up the other tabs.
+RENDER: Callable[[str], str] = render_svg
+
+
 class GraphSession:
     """Graph view: an expression, its leaves, its picture and its chain-rule steps."""
 
@@ -76,12 +84,13 @@ class GraphSession:
             raise PlaygroundError(
                 f"the graph has {len(replay.order)} values; the playground draws at most {MAX_VALUES}"
             )
-        self.text, self.values = text, {n: v.data for n, v in leaves.items()}
         try:
-            svg = draw_graph(root, color_by="grad", names=replay.names, number_format=replay.number,
-                             theme=self.theme, grads=replay.grads_after(0)).svg()  # fmt: skip
+            svg = RENDER(draw_graph(root, color_by="grad", names=replay.names, number_format=replay.number,
+                                    theme=self.theme, grads=replay.grads_after(0)).source)  # fmt: skip
         except RenderError as exc:
             raise PlaygroundError(str(exc)) from None
+        # Only a drawn picture replaces the session's: a refused one leaves the page as it was.
+        self.text, self.values = text, {n: v.data for n, v in leaves.items()}
         return {"type": "graph", "expr": text, "svg": svg[svg.index("<svg") :], **self._numbers(replay)}
 
     def set_leaf(self, name: str, value: float) -> dict[str, Any]:
@@ -115,18 +124,36 @@ def _json_number(x: float) -> float | str:
     return x if math.isfinite(x) else str(x)
 
 
+HISTORY_KEYS = ("loss", "val_loss", "accuracy", "val_accuracy")
+#: The most rows of history a tab keeps: past it every other row is dropped and a row
+#: stands for twice as many epochs (so an hour of play keeps the whole curve's shape).
+HISTORY_ROWS = 2000
+
+
 class TrainSession:
-    """Train view: a data set, an MLP, an optimizer, and the run that trains it."""
+    """Train view: a data set, an MLP, an optimizer, and the run that trains it.
+
+    Replies send what changed: the data set only after ``configure``, and only the rows
+    of history the page has not had yet. ``history_from`` says where the rows start (0:
+    the whole history, to replace what the page holds), ``history_every`` how many epochs
+    a row stands for (1 until the history passes ``HISTORY_ROWS``), ``latest`` the newest
+    epoch's numbers. The server calls ``delivered()`` once a reply has gone out; without
+    it (this class used on its own) every reply carries the whole history."""
 
     def __init__(self) -> None:
         self.config: dict[str, Any] = {}
         self.run: Any = None
         self.epoch = 0
+        self.history: dict[str, list[float | str]] = {}
+        self.every = 1  # epochs a history row stands for
+        self.latest: dict[str, float | str] | None = None
+        self._version = 0  # the history's numbering: changes when it restarts or is thinned
+        self._offered = self._delivered = (0, 0)  # (version, rows) in the last reply / the page
         self.configure({})
 
     def configure(self, config: dict[str, Any]) -> dict[str, Any]:
         """Check ``config`` against the limits, then build data, model and run anew."""
-        c = _checked({**DEFAULT_CONFIG, **self.config, **config})
+        c = checked_config(config, self.config)
         X, y = DATASETS[c["data"]](c["points"], c["noise"], c["seed"])
         Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=c["test_share"], seed=c["seed"], stratify=True)
         model = MLP(2, [*c["hidden"], 1], activation=c["activation"], seed=c["seed"])
@@ -137,29 +164,82 @@ class TrainSession:
                                seed=c["seed"], l1=c["l1"], l2=c["l2"], shuffle=True, class_weight=None,
                                callbacks=[])  # fmt: skip
         self.epoch = 0
-        self.history: dict[str, list[float]] = {
-            "loss": [],
-            "val_loss": [],
-            "accuracy": [],
-            "val_accuracy": [],
-        }
+        self.history = {key: [] for key in HISTORY_KEYS}
+        self.every, self.latest = 1, None
+        self._version += 1
         return self.snapshot()
 
     def step(self, epochs: int = 1) -> dict[str, Any]:
         """Train ``epochs`` more epochs (forward, error, backward, update per batch)."""
-        start = time.perf_counter()
-        for _ in range(max(1, min(int(epochs), LIMITS["epochs_per_tick"]))):
-            self.epoch += 1
-            for batch in self.run.batches():
-                self.run.step(batch)
-            row = self.run.end_epoch(self.epoch)
-            for key in self.history:
-                self.history[key].append(_json_number(float(row.get(key, math.nan))))  # type: ignore[arg-type]
-        return {**self.snapshot(), "seconds": time.perf_counter() - start}
+        work = self.step_slices(epochs)
+        while True:
+            try:
+                next(work)
+            except StopIteration as done:
+                return dict(done.value)
 
-    def snapshot(self) -> dict[str, Any]:
-        """What the page draws: boundary, curves, weights, per-layer gradient size."""
-        Xtr, ytr, Xte, yte = self.data
+    def step_slices(self, epochs: int = 1) -> Generator[None, None, dict[str, Any]]:
+        """``step`` in slices, for the server's scheduler: it yields after every batch and
+        every epoch's end. Closed before its end (cancelled), it puts everything back as it
+        was before its first batch: weights, optimizer, shuffling, epoch and history."""
+        start = time.perf_counter()
+        saved = self._save()
+        finished = False
+        try:
+            for _ in range(check_epochs(epochs)):
+                self.epoch += 1
+                for batch in self.run.batches():
+                    self.run.step(batch)
+                    yield
+                row = self.run.end_epoch(self.epoch)
+                self.run.history.rows.clear()  # the session keeps its own, bounded history
+                self._record(row)
+                yield
+            finished = True
+        finally:
+            if not finished:
+                self._restore(saved)
+        return {**self.update(), "seconds": time.perf_counter() - start}
+
+    def _save(self) -> tuple[Any, ...]:
+        params = self.model.parameters()
+        optimizer = {k: v for k, v in vars(self.run.optimizer).items() if k != "params"}
+        return (self.epoch, {k: list(v) for k, v in self.history.items()}, self.every, self.latest,
+                self._version, [p.data for p in params], [p.grad for p in params], copy.deepcopy(optimizer),
+                self.run.rng.bit_generator.state, list(self.run.order))  # fmt: skip
+
+    def _restore(self, saved: tuple[Any, ...]) -> None:
+        (self.epoch, self.history, self.every, self.latest, self._version, data, grads, optimizer, rng,
+         order) = saved  # fmt: skip
+        for p, d, g in zip(self.model.parameters(), data, grads):
+            p.data, p.grad = d, g
+        vars(self.run.optimizer).update(optimizer)
+        self.run.rng.bit_generator.state = rng
+        self.run.order[:] = order
+
+    def _record(self, row: dict[str, Any]) -> None:
+        """One epoch's numbers: the latest, and a history row every ``every`` epochs."""
+        self.latest = {key: _json_number(float(row.get(key, math.nan))) for key in HISTORY_KEYS}
+        if (self.epoch - 1) % self.every:
+            return
+        for key in HISTORY_KEYS:
+            self.history[key].append(self.latest[key])
+        if len(self.history["loss"]) > HISTORY_ROWS:
+            self.history = {key: rows[::2] for key, rows in self.history.items()}
+            self.every *= 2
+            self._version += 1
+
+    def delivered(self) -> None:
+        """The last reply has reached the page: later replies send only newer rows."""
+        self._delivered = self._offered
+
+    def update(self, whole: bool = False) -> dict[str, Any]:
+        """What changed since the page's last reply: boundary, weights, gradient sizes, the
+        new history rows (``whole``: all of them, and the data set)."""
+        version, rows = self._delivered
+        total = len(self.history["loss"])
+        start = 0 if whole or version != self._version else min(rows, total)
+        self._offered = (self._version, total)
         n = LIMITS["grid"]
         xs = np.linspace(-2.5, 2.5, n)
         grid = [[a, b] for b in xs for a in xs]
@@ -168,29 +248,47 @@ class TrainSession:
         ]
         weights = [[[w.data for w in neuron.w] for neuron in layer.neurons] for layer in self.model.layers]
         biases = [[neuron.b.data for neuron in layer.neurons] for layer in self.model.layers]
-        return {
+        reply: dict[str, Any] = {
             "type": "train",
             "epoch": self.epoch,
             "config": self.config,
-            "history": self.history,
+            "history": {key: rows[start:] for key, rows in self.history.items()},
+            "history_from": start,
+            "history_every": self.every,
+            "latest": self.latest,
             "grid": {"n": n, "lo": -2.5, "hi": 2.5, "p": [round(p, 4) for p in probs]},
-            "train": {"X": Xtr, "y": ytr},
-            "test": {"X": Xte, "y": yte},
             "weights": weights,
             "biases": biases,
             "grads": [_json_number(g) for g in layer_gradient_means(self.model)],
         }
+        if whole:
+            Xtr, ytr, Xte, yte = self.data
+            reply["train"], reply["test"] = {"X": Xtr, "y": ytr}, {"X": Xte, "y": yte}
+        return reply
 
-    def neuron(self, layer: int, index: int) -> dict[str, Any]:
-        """One neuron's graph for the first training point, with d loss / d value."""
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the page draws: the data set, the whole history, the rest."""
+        return self.update(whole=True)
+
+    def neuron_source(self, layer: int, index: int) -> str:
+        """The DOT text of one neuron's graph for the first training point, with d loss / d value."""
         Xtr, ytr, _, _ = self.data
         try:
             node = neuron_graph(self.model, Xtr[0], ytr[0], layer=int(layer), index=int(index), loss="bce")
         except (TypeError, ValueError) as exc:
             raise PlaygroundError(str(exc)) from None
-        svg = draw_graph(node, color_by="grad").svg()
+        source = str(draw_graph(node, color_by="grad").source)
         self.model.zero_grad()  # after drawing: the picture shows this sample's d loss / d weight
-        return {"type": "neuron", "layer": layer, "index": index, "svg": svg[svg.index("<svg") :]}
+        return source
+
+    def neuron(self, layer: int, index: int) -> dict[str, Any]:
+        """One neuron's graph for the first training point, with d loss / d value."""
+        return neuron_reply(layer, index, RENDER(self.neuron_source(layer, index)))
+
+
+def neuron_reply(layer: int, index: int, svg: str) -> dict[str, Any]:
+    """The ``neuron`` message for a rendered neuron picture."""
+    return {"type": "neuron", "layer": layer, "index": index, "svg": svg[svg.index("<svg") :]}
 
 
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -198,6 +296,36 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "optimizer": "adam", "lr": 0.03, "batch_size": None, "l1": 0.0, "l2": 0.0, "seed": 0,
 }  # fmt: skip
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
+OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop")
+
+
+def check_epochs(epochs: Any) -> int:
+    """``epochs`` of a step: a whole number from 1 to the limit, or PlaygroundError."""
+    most = LIMITS["epochs_per_tick"]
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or not 1 <= epochs <= most:
+        raise PlaygroundError(f"epochs must be a whole number from 1 to {most}, got {epochs!r:.30}")
+    return epochs
+
+
+def checked_config(config: Any, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``config`` over ``current`` over the defaults, checked against the limits: only
+    known keys, each of its type and range (PlaygroundError names the field)."""
+    if not isinstance(config, dict):
+        raise PlaygroundError("config must be an object of settings")
+    unknown = sorted(str(k) for k in config if k not in DEFAULT_CONFIG)
+    if unknown:
+        raise PlaygroundError(
+            f"unknown setting {', '.join(unknown[:3])[:80]}{' ...' if len(unknown) > 3 else ''}; "
+            f"the settings are {', '.join(DEFAULT_CONFIG)}"
+        )
+    return _checked({**DEFAULT_CONFIG, **(current or {}), **config})
+
+
+def _choice(c: dict[str, Any], key: str, allowed: Any) -> str:
+    v = c[key]
+    if not isinstance(v, str) or v not in allowed:
+        raise PlaygroundError(f"{key} must be one of {', '.join(sorted(allowed))}, got {v!r:.30}")
+    return v
 
 
 def _number(c: dict[str, Any], key: str, lo: float, hi: float) -> float:
@@ -209,8 +337,7 @@ def _number(c: dict[str, Any], key: str, lo: float, hi: float) -> float:
 
 def _checked(c: dict[str, Any]) -> dict[str, Any]:
     """The training configuration within the playground's limits, or PlaygroundError."""
-    if c["data"] not in DATASETS:
-        raise PlaygroundError(f"unknown data set {c['data']!r:.30}; choose one of {sorted(DATASETS)}")
+    _choice(c, "data", DATASETS)
     hidden = c["hidden"]
     if (
         not isinstance(hidden, list)
@@ -222,17 +349,19 @@ def _checked(c: dict[str, Any]) -> dict[str, Any]:
         raise PlaygroundError(
             f"hidden must be at most {LIMITS['layers']} layers of 1..{LIMITS['neurons']} neurons"
         )
-    if c["activation"] not in ACTIVATIONS or c["optimizer"] not in ("adam", "sgd", "momentum", "rmsprop"):
-        raise PlaygroundError(
-            f"choose an activation of {ACTIVATIONS} and an optimizer of adam, sgd, momentum, rmsprop"
-        )
-    points = int(_number(c, "points", 20, LIMITS["points"]))
+    _choice(c, "activation", ACTIVATIONS)
+    _choice(c, "optimizer", OPTIMIZERS)
+    points = _number(c, "points", 20, LIMITS["points"])
+    if points != int(points):
+        raise PlaygroundError(f"points must be a whole number, got {c['points']!r:.30}")
     batch = c["batch_size"]
     if batch is not None and (
         isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= points
     ):
         raise PlaygroundError("batch_size must be null (full batch) or 1..points")
-    return {**c, "points": points, "noise": _number(c, "noise", 0, 1),
+    seed = _number(c, "seed", 0, 2**31)
+    if seed != int(seed):
+        raise PlaygroundError(f"seed must be a whole number, got {c['seed']!r:.30}")
+    return {**c, "points": int(points), "noise": _number(c, "noise", 0, 1), "hidden": list(hidden),
             "test_share": _number(c, "test_share", 0.1, 0.5), "lr": _number(c, "lr", 1e-5, 10),
-            "l1": _number(c, "l1", 0, 1), "l2": _number(c, "l2", 0, 1),
-            "seed": int(_number(c, "seed", 0, 2**31))}  # fmt: skip
+            "l1": _number(c, "l1", 0, 1), "l2": _number(c, "l2", 0, 1), "seed": int(seed)}  # fmt: skip

@@ -46,15 +46,23 @@ function trainConfig() {
            l1: Number($("t-l1").value), l2: Number($("t-l2").value) };
 }
 function drawTrain(msg) {
+  // An update sends what changed: the data set only after a config, the history's rows
+  // from msg.history_from on (0: the whole history), msg.latest the newest epoch's numbers.
+  const old = state.train || {}, from = msg.history_from || 0;
+  const H = {};
+  for (const key of Object.keys(msg.history)) H[key] = (from && old.history ? old.history[key].slice(0, from) : []).concat(msg.history[key]);
+  msg = Object.assign({}, msg, { history: H, train: msg.train || old.train, test: msg.test || old.test });
   state.train = msg;
   $("t-epoch").textContent = msg.epoch;
   document.body.dataset.epoch = msg.epoch;
   const now = performance.now(); state.ticks.push(now); state.ticks = state.ticks.filter(t => now - t < 2000);
-  if (state.playing) $("t-rate").textContent = (state.ticks.length / 2).toFixed(1) + " updates/s";
-  const H = msg.history, last = H.loss.length - 1;
-  if (last >= 0) {
-    $("t-acc").textContent = "loss " + num(H.loss[last]).toFixed(4) + ", test accuracy " + (100 * num(H.val_accuracy[last])).toFixed(1) + "%";
-    document.body.dataset.loss = num(H.loss[last]); document.body.dataset.firstLoss = num(H.loss[0]);
+  if (state.playing) $("t-rate").textContent = typeof msg.rate === "number"  // the server's figure: its share of 2 cores
+    ? msg.rate.toFixed(1) + " of " + msg.rate_goal + " updates/s" + (msg.sharing > 1 ? " (" + msg.sharing + " tabs training)" : "")
+    : (state.ticks.length / 2).toFixed(1) + " updates/s";
+  const last = H.loss.length - 1, latest = msg.latest || (last >= 0 ? { loss: H.loss[last], val_accuracy: H.val_accuracy[last] } : null);
+  if (latest) {
+    $("t-acc").textContent = "loss " + num(latest.loss).toFixed(4) + ", test accuracy " + (100 * num(latest.val_accuracy)).toFixed(1) + "%";
+    document.body.dataset.loss = num(latest.loss); document.body.dataset.firstLoss = num(H.loss[0]);
   }
   drawBoundary(msg); drawCurves(H); drawBars(msg.grads); drawNetwork(msg);
 }
