@@ -158,3 +158,24 @@ def test_number_exponents_and_named_values_in_expressions() -> None:
         compile_expression("(h := x) * 2")
     with pytest.raises(ExpressionError, match="cannot name"):
         compile_expression("(tanh := x * 2)")
+
+
+def test_touch_pans_and_pinches_the_picture(browser: Any, server: str) -> None:  # noqa: F811
+    page = browser.new_page(viewport={"width": 1280, "height": 720}, has_touch=True)
+    page.goto(server + "#preset=network")
+    page.wait_for_selector("#picture svg g.node")
+    page.wait_for_timeout(200)
+    matrix = "() => document.querySelector('#picture svg g').getAttribute('transform')"
+    before = page.evaluate(matrix)
+    # one finger drags 100 px to the left, as a tablet's touch events do
+    page.evaluate(
+        """() => { const svg = document.querySelector('#picture svg');
+        const ev = (type, x) => svg.dispatchEvent(new PointerEvent(type, {pointerId: 7, pointerType: 'touch',
+          clientX: x, clientY: 400, bubbles: true, cancelable: true}));
+        ev('pointerdown', 600); ev('pointermove', 550); ev('pointermove', 500); ev('pointerup', 500); }"""
+    )
+    page.wait_for_timeout(100)
+    after = page.evaluate(matrix)
+    pan = lambda t: [float(v) for v in t.split("(")[1].rstrip(")").split(",")]
+    assert pan(after)[4] == pytest.approx(pan(before)[4] - 100, abs=2) and pan(after)[0] == pan(before)[0]
+    page.close()

@@ -33,7 +33,35 @@ const ChainruleGraphView = (() => {
         }) : null;
       } catch (e) { V.zoom = null; }
       V.overview = false;
+      touch(svg);
       show(state.step);
+    }
+    // Touch: one finger pans, two pinch (svg-pan-zoom itself answers the mouse and the wheel).
+    function touch(svg) {
+      const down = new Map();
+      let pinch = null;
+      const spread = () => { const [a, b] = [...down.values()]; return Math.hypot(a.x - b.x, a.y - b.y); };
+      svg.addEventListener("pointerdown", e => {
+        if (e.pointerType !== "touch" || !V.zoom) return;
+        down.set(e.pointerId, { x: e.clientX, y: e.clientY });
+        pinch = down.size === 2 ? spread() : null;
+      });
+      svg.addEventListener("pointermove", e => {
+        const last = down.get(e.pointerId); if (!last || !V.zoom) return;
+        e.preventDefault();
+        const now = { x: e.clientX, y: e.clientY };
+        down.set(e.pointerId, now);
+        if (down.size === 1) V.zoom.panBy({ x: now.x - last.x, y: now.y - last.y });
+        else if (down.size === 2 && pinch) {
+          const d = spread(), box = svg.getBoundingClientRect();
+          V.zoom.zoomAtPointBy(d / pinch, { x: now.x - box.left, y: now.y - box.top });
+          pinch = d;
+        }
+        V.overview = true;  // the reader took over: the next step brings the view back
+      });
+      const up = e => { down.delete(e.pointerId); pinch = down.size === 2 ? spread() : null; };
+      svg.addEventListener("pointerup", up); svg.addEventListener("pointercancel", up);
+      svg.style.touchAction = "none";
     }
     function update(msg) {
       state.graph = ChainrulePlayer.create(msg.data, $("picture"));
@@ -49,12 +77,14 @@ const ChainruleGraphView = (() => {
     }
     function show(k) {
       const G = state.graph; if (!G) return;
+      const moved = state.step !== Math.max(0, Math.min(G.last, k));
       state.step = Math.max(0, Math.min(G.last, k));
       G.show(state.step);
       $("caption").textContent = G.D.captions[state.step];
       $("g-step").textContent = state.step; $("g-slider").value = state.step;
       host.dataset.step = state.step;
       nodeInfo();
+      if (moved) V.overview = false;  // a new step: the view follows it again
       if (!V.overview) follow();
     }
     // The font every value box is drawn in, in the SVG's own units (Graphviz points).
