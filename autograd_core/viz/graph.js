@@ -116,9 +116,10 @@ const ChainruleGraphView = (() => {
       Z.zoom(Z.getZoom() * want / (boxFont() * fitted));
       const size = Z.getSizes(), zoom = size.realZoom;
       const marked = [...$("picture").querySelectorAll("g.node.current, g.edge.current")];
-      if (marked.length) {
-        const c = middle(marked);
-        Z.pan({ x: size.width / 2 - zoom * c.x, y: size.height / 2 - zoom * c.y });
+      if (marked.length) {  // the middle of what the open drawer leaves in view
+        const c = middle(marked), drawer = $("drawer");
+        const open = drawer && drawer.classList.contains("open") ? drawer.offsetWidth : 0;
+        Z.pan({ x: (size.width - open) / 2 - zoom * c.x, y: size.height / 2 - zoom * c.y });
       } else {
         const all = middle([...$("picture").querySelectorAll("g.node:not(.legend)")]);
         Z.pan({ x: 8 - zoom * all.left, y: 8 - zoom * all.top });
@@ -179,7 +180,11 @@ const ChainruleGraphView = (() => {
       $("g-play").onclick = () => state.timer ? pause() : play();
       $("g-slider").oninput = () => { pause(); show(Number($("g-slider").value)); };
       $("g-whole").onclick = whole;
-      $("g-leaves").onclick = () => { $("drawer").classList.toggle("open"); $("g-leaves").setAttribute("aria-expanded", $("drawer").classList.contains("open")); };
+      $("g-leaves").onclick = () => {
+        $("drawer").classList.toggle("open");
+        $("g-leaves").setAttribute("aria-expanded", $("drawer").classList.contains("open"));
+        if (!V.overview) follow();
+      };
       $("node-close").onclick = () => { state.picked = null; nodeInfo(); };
       (root.body ? doc : root).addEventListener("keydown", e => {  // a widget: keys while it has focus
         if ($("graph-view").hidden || ["INPUT", "SELECT", "TEXTAREA"].includes(e.target.tagName)) return;

@@ -7,6 +7,7 @@ engine), ``nn.data``, ``nn.viz.neuron_graph``."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Generator
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from autograd_core.viz import RenderError, draw_graph, explain, render_svg
+from autograd_core.viz.draw import THEMES, Theme
 
 from ..data import make_blobs, make_circles, make_moons, make_spirals, make_xor, train_test_split
 from ..module import MLP
@@ -48,6 +50,16 @@ PRESET_VALUES = {
                 "b_h2": 0.35, "w5": 0.40, "w6": 0.45, "b_o": 0.60, "t": 0.01},
     "neuron": {"x0": 2.0, "w0": -3.0, "x1": 0.0, "w1": 1.0, "b": 6.8813735870195432},
 }  # fmt: skip
+
+
+#: The Graph view's picture area, width x height in pixels: a landscape window (the
+#: drawing direction is chosen to read largest there, not in a notebook's tall column).
+SCREEN = (1240, 560)
+
+
+def screen_theme(name: str) -> Theme:
+    """The theme ``name`` with the Graph view's frame (``SCREEN``)."""
+    return dataclasses.replace(THEMES[name], frame=SCREEN)
 
 
 class PlaygroundError(ValueError):
@@ -85,8 +97,9 @@ class GraphSession:
                 f"the graph has {len(replay.order)} values; the playground draws at most {MAX_VALUES}"
             )
         try:
-            svg = RENDER(draw_graph(root, color_by="grad", names=replay.names, number_format=replay.number,
-                                    theme=self.theme, grads=replay.grads_after(0)).source)  # fmt: skip
+            picture = draw_graph(root, color_by="grad", names=replay.names, number_format=replay.number,
+                                 theme=screen_theme(self.theme), grads=replay.grads_after(0))  # fmt: skip
+            svg = RENDER(picture.source)
         except RenderError as exc:
             raise PlaygroundError(str(exc)) from None
         # Only a drawn picture replaces the session's: a refused one leaves the page as it was.
