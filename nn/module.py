@@ -428,6 +428,12 @@ class MLP(Module):
         super().__init__()
         if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
             raise ValueError(f"MLP needs nin >= 1, got {nin!r}")
+        if isinstance(nouts, (int, float)) or not hasattr(nouts, "__iter__"):
+            raise TypeError(
+                f"MLP's layer sizes are a list, one size per layer, the last one the outputs: "
+                f"MLP({nin!r}, [{nouts!r}, 1]) for a hidden layer of {nouts!r} and one output; "
+                f"got {nouts!r:.40}"
+            )
         nouts = list(nouts)
         if not nouts or not all(isinstance(n, int) and n >= 1 for n in nouts):
             raise ValueError(f"MLP needs a non-empty list of layer sizes >= 1, got {nouts!r}")

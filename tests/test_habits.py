@@ -114,3 +114,8 @@ def test_the_table_names_how_training_diverged() -> None:
         pattern = rf"the loss passed \S+ \(1e\+10 times the first epoch's \S+\) at epoch {epoch}, "
         pattern += r"reaching \S+"
         assert re.fullmatch(pattern, hist.divergence), hist.divergence
+
+
+def test_layer_sizes_given_as_a_number_say_they_are_a_list() -> None:
+    with pytest.raises(TypeError, match=r"layer sizes are a list.*MLP\(2, \[16, 1\]\)"):
+        MLP(2, 16)  # type: ignore[arg-type]
