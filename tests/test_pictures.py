@@ -245,3 +245,20 @@ def test_a_long_label_keeps_the_picture_finite() -> None:
     svg = parse(draw_graph(v * 2.0).svg(renderer=render.WASM))
     width = float(svg.get("width", "0").rstrip("pt"))
     assert math.isfinite(width) and width > 0
+
+
+def test_collapse_folds_a_typed_neuron_too() -> None:
+    # w0*x0 + w1*x1 + b as products and sums (as typed in the playground), not one dot node
+    x0, x1 = Value(0.5, label="x0"), Value(-1.0, label="x1")
+    w0, w1, b = Value(2.0, label="w0"), Value(-3.0, label="w1"), Value(0.1, label="b")
+    y = (w0 * x0 + w1 * x1 + b).tanh()
+    y.backward()
+    for renderer in RENDERERS:
+        words = texts(parse(draw_graph(y, collapse=True).svg(renderer=renderer)))
+        assert "neuron tanh(w·x+b), 2 weights" in words
+        assert "x0" in words and "x1" in words  # the inputs stay
+        assert "w0" not in words and "b" not in words  # the weights and the bias fold in
+    # a weight another neuron reads too stays in the picture
+    shared = (w0 * x0 + b).tanh() + (w0 * x1 + Value(0.2)).tanh()
+    words = texts(parse(draw_graph(shared, collapse=True).svg(renderer=render.WASM)))
+    assert "w0" in words

@@ -129,29 +129,55 @@ Group = tuple[Value, set[int], int]  # (neuron output, ids folded into it, weigh
 def _neurons(order: list[Value]) -> dict[int, Group]:
     """For collapse mode: each neuron's output node -> (output, ids of nodes folded in).
 
-    A neuron is act(dot(w, x) + b) or dot(w, x) + b, where the dot and the sum feed
-    nothing else; the weights (leaves used by this dot only) fold in too.
+    A neuron is act(w·x + b) or w·x + b, where the weighted sum is one ``dot`` node
+    (``nn``'s neurons) or products ``w*x`` added up (an expression typed in the
+    playground: the left factor of each product is its weight), and every node of the
+    sum feeds nothing else. The bias and the weights fold in when this neuron alone uses
+    them (an RNN's shared ``b_h`` stays in the picture); the inputs stay.
     """
     consumers: dict[int, int] = {}
     for n in order:
         for p in n.parents:
             consumers[id(p)] = consumers.get(id(p), 0) + 1
+    once = lambda v: consumers.get(id(v)) == 1
     groups: dict[int, Group] = {}
     for n in order:
         top, add = n, n
-        if n.op_entry.activation and len(n.parents) == 1 and consumers.get(id(n.parents[0])) == 1:
+        if n.op_entry.activation and len(n.parents) == 1 and once(n.parents[0]):
             add = n.parents[0]
         if add.op != "+" or len(add.parents) != 2:
             continue
-        d, b = add.parents
-        # The bias folds in only when this neuron alone uses it (an RNN's b_h is shared).
-        if d.op != "dot" or not b.is_leaf or consumers.get(id(d)) != 1 or consumers.get(id(b)) != 1:
-            continue
-        # A dot node's parents are w_1..w_n then x_1..x_n: fold the weights, keep the inputs.
-        ws = d.parents[: len(d.parents) // 2]
-        weights = {id(p) for p in ws if p.is_leaf and consumers.get(id(p)) == 1}
-        groups[id(top)] = (top, {id(top), id(add), id(d), id(b)} | weights, len(weights))
+        found = _weighted_sum(add, once)
+        if found is not None:
+            folded, weights = found
+            groups[id(top)] = (top, {id(top)} | folded, weights)
     return groups
+
+
+def _weighted_sum(add: Value, once: Any) -> tuple[set[int], int] | None:
+    """(ids folded, weights folded) when ``add`` is w·x + b (see ``_neurons``), else None."""
+    terms, sums, stack = [], {id(add)}, list(add.parents)
+    while stack:  # the terms of the sum: through '+' nodes that feed only this sum
+        t = stack.pop()
+        if t.op == "+" and len(t.parents) == 2 and once(t):
+            sums.add(id(t))
+            stack.extend(t.parents)
+        else:
+            terms.append(t)
+    biases = [t for t in terms if t.is_leaf and once(t)]
+    products = [t for t in terms if not t.is_leaf]
+    if len(biases) != 1 or len(products) != len(terms) - 1 or not products:
+        return None
+    folded, weights = sums | {id(biases[0])}, 0
+    for t in products:
+        if not once(t) or t.op not in ("dot", "*"):
+            return None
+        # dot's parents are w_1..w_n then x_1..x_n; a product's weight is its left factor
+        ws = t.parents[: len(t.parents) // 2] if t.op == "dot" else t.parents[:1]
+        kept = [w for w in ws if w.is_leaf and once(w)]
+        folded |= {id(t)} | {id(w) for w in kept}
+        weights += len(kept)
+    return folded, weights
 
 
 @dataclass(frozen=True)

@@ -180,6 +180,8 @@ const ChainruleGraphView = (() => {
       $("g-play").onclick = () => state.timer ? pause() : play();
       $("g-slider").oninput = () => { pause(); show(Number($("g-slider").value)); };
       $("g-whole").onclick = whole;
+      const fold = $("g-collapse");  // each neuron as one node, or every value
+      if (fold) fold.onchange = () => send({ type: "graph.collapse", collapse: fold.checked });
       $("g-leaves").onclick = () => {
         $("drawer").classList.toggle("open");
         $("g-leaves").setAttribute("aria-expanded", $("drawer").classList.contains("open"));

@@ -34,6 +34,8 @@ function render({ model, el }) {
   <span>step <b id="g-step">0</b> of <span id="g-last">0</span></span>
   <button id="g-whole" title="the whole graph (w)">whole graph</button>
   <button id="g-leaves" aria-expanded="true">leaves</button>
+  <label title="draw each neuron act(w·x+b) as one node">
+   <input type="checkbox" id="g-collapse"> neurons</label>
   <label><input type="checkbox" id="projector"> projector</label>
  </div>
  <div id="error" role="alert"></div>
@@ -151,11 +153,12 @@ class LiveGraph:
         self.replay = Replay(root, self.replay.seed, forward=bool(self.replay.forward_steps))
         self.values = values
 
-    def picture(self, projector: bool) -> str:
-        """The picture's SVG, drawn once (the numbers of step 0; the page fills in the rest)."""
+    def picture(self, projector: bool, collapse: bool = False) -> str:
+        """The picture's SVG, drawn once (the numbers of step 0; the page fills in the
+        rest); ``collapse``: each neuron as one node."""
         r, theme = self.replay, "projector" if projector else "default"
         svg = draw_graph(r.root, color_by="grad", names=r.names, number_format=r.number, theme=theme,
-                         grads=r.grads_after(0)).svg()  # fmt: skip
+                         grads=r.grads_after(0), collapse=collapse).svg()  # fmt: skip
         return svg[svg.index("<svg") :]
 
     def numbers(self) -> dict[str, Any]:
@@ -183,23 +186,27 @@ def live_widget(replay: Replay) -> Any:
         leaves: Any = traitlets.List().tag(sync=True)
         locals: Any = traitlets.List().tag(sync=True)
         projector = traitlets.Bool(False).tag(sync=True)
+        collapse = traitlets.Bool(False).tag(sync=True)
 
         def __init__(self, state: LiveGraph) -> None:
             super().__init__()
             self.state = state
             self._show(redraw=True)
             self.on_msg(self._message)
-            self.observe(lambda _: self._show(redraw=True), names="projector")
+            self.observe(lambda _: self._show(redraw=True), names=["projector", "collapse"])
 
         def _show(self, redraw: bool) -> None:
             numbers = self.state.numbers()
             with self.hold_sync():
                 self.leaves, self.locals = numbers["leaves"], numbers["locals"]
                 if redraw:
-                    self.svg = self.state.picture(self.projector)
+                    self.svg = self.state.picture(self.projector, self.collapse)
                 self.data = numbers["data"]
 
         def _message(self, _: Any, content: Any, buffers: Any) -> None:
+            if isinstance(content, dict) and content.get("type") == "graph.collapse":
+                self.collapse = bool(content.get("collapse"))
+                return
             if not isinstance(content, dict) or content.get("type") != "graph.leaf":
                 return
             name, value = content.get("name"), content.get("value")
