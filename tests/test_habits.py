@@ -119,3 +119,11 @@ def test_the_table_names_how_training_diverged() -> None:
 def test_layer_sizes_given_as_a_number_say_they_are_a_list() -> None:
     with pytest.raises(TypeError, match=r"layer sizes are a list.*MLP\(2, \[16, 1\]\)"):
         MLP(2, 16)  # type: ignore[arg-type]
+
+
+def test_the_history_table_shows_as_a_table_in_a_notebook() -> None:
+    X, y = make_moons(20, seed=0)
+    hist = fit(MLP(2, [4, 1], seed=0), X, y, loss="bce", epochs=2, progress=False)
+    table = hist.table()
+    assert table.startswith("| epoch | loss |") and str(table) == table  # text for print
+    assert table._repr_markdown_() == str(table)  # type: ignore[attr-defined]

@@ -65,9 +65,10 @@ class History:
         return out
 
     def table(self, every: int | None = None, max_rows: int = 20) -> str:
-        """A markdown table of the epochs; long runs show every k-th epoch (and the last)."""
+        """A markdown table of the epochs; long runs show every k-th epoch (and the last).
+        It is text (``print`` shows the markdown), and in a notebook it shows as a table."""
         if not self.rows:
-            return "(no epochs)"
+            return Table("(no epochs)")
         n = len(self.rows)
         step = every or max(1, -(-n // max_rows))
         picked = [r for i, r in enumerate(self.rows) if i % step == 0 or i == n - 1]
@@ -79,7 +80,7 @@ class History:
             lines.append(f"\nstopped early; restored the weights of epoch {self.best_epoch}")
         if self.diverged:
             lines.append(f"\ntraining diverged: {self.divergence or 'the loss became nan or inf'}")
-        return "\n".join(lines)
+        return Table("\n".join(lines))
 
     def __str__(self) -> str:
         return self.table()
@@ -90,6 +91,13 @@ class History:
 
     def _repr_markdown_(self) -> str:
         return self.table()
+
+
+class Table(str):
+    """Markdown text that a notebook shows as a table (``print`` shows the text)."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
 
 
 def _cell(v: Any) -> str:
