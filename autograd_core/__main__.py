@@ -25,6 +25,7 @@ ROOMS = [
             "viz/layout",
             "viz/draw",
             "viz/replay",
+            "viz/front_end",
             "viz/live",
             "viz/render",
         ],

@@ -30,12 +30,6 @@ def check_own_nn() -> None:
         )
 
 
-def help_text(doc: str | None, prog: str, module: str) -> str:
-    """A module docstring as a command's description: no reST backticks, and the command
-    named as it was typed (``chainrule demo`` or ``python -m nn.demo``)."""
-    return (doc or "").replace(f"python -m {module}", prog).replace("``", "")
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The ``chainrule`` command's own options: ``--version`` and the command's name."""
     from autograd_core import __version__

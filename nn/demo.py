@@ -44,7 +44,7 @@ def parse_layers(text: str) -> list[int]:
 
 def build_parser(prog: str = "python -m nn.demo") -> argparse.ArgumentParser:
     """The command-line options (``prog``: how the command was typed, for its usage line)."""
-    from .cli import help_text
+    from .usage import help_text
 
     p = argparse.ArgumentParser(
         prog=prog,

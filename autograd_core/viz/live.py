@@ -16,8 +16,8 @@ from typing import Any
 
 from ..value import Constant, Value, apply
 from .draw import draw_graph
+from .front_end import player_js
 from .names import is_constant
-from .replay import Replay, player_js
 
 WIDGET_JS = """
 function render({ model, el }) {
@@ -134,7 +134,7 @@ class LiveGraph:
     what the front-end needs for a step (``numbers``). Kept apart from the widget class
     so it works (and is tested) without Jupyter."""
 
-    def __init__(self, replay: Replay) -> None:
+    def __init__(self, replay: Any) -> None:
         self.order = replay.order
         self.names = replay.names
         self.leaves = {self.names[id(n)]: n for n in self.order if n.is_leaf and not is_constant(n)}
@@ -150,7 +150,8 @@ class LiveGraph:
         values = {**self.values, name: float(value)}
         new = recompute(self.order, {id(n): values[k] for k, n in self.leaves.items()})
         root = new[id(self.replay.root)]
-        self.replay = Replay(root, self.replay.seed, forward=bool(self.replay.forward_steps))
+        # the same kind of replay, of the new graph (no import: a replay knows its class)
+        self.replay = type(self.replay)(root, self.replay.seed, forward=bool(self.replay.forward_steps))
         self.values = values
 
     def picture(self, projector: bool, collapse: bool = False) -> str:
@@ -168,7 +169,7 @@ class LiveGraph:
         return {"data": self.replay.page_data(), "leaves": leaves, "locals": locals_}
 
 
-def live_widget(replay: Replay) -> Any:
+def live_widget(replay: Any) -> Any:
     """The widget for ``replay`` (needs anywidget: ``pip install 'chainrule[notebooks]'``)."""
     try:
         import anywidget

@@ -31,6 +31,7 @@ from ..value import Value
 from .colors import NEGATIVE_HUE, POSITIVE_HUE, GradColors, NumberFormat
 from .dot_text import plain
 from .draw import HIGHLIGHT, THEMES, Picture, draw_graph
+from .front_end import player_js
 from .names import constant_text, derivative, is_constant, value_names
 
 #: The most steps a page holds: one graph, and a list of numbers per step.
@@ -353,19 +354,6 @@ class Replay:
             f'style="width:100%;height:{frame}px;border:1px solid #ccc" '
             'sandbox="allow-scripts" title="backward replay"></iframe>'
         )
-
-
-#: The front-end, one script in this order: the step player, svg-pan-zoom (vendored,
-#: BSD-2-Clause: svg-pan-zoom.LICENSE), the Graph view.
-FRONT_END = ("player.js", "svg-pan-zoom.min.js", "graph.js")
-
-
-def player_js() -> str:
-    """The front-end every page shares: the step player (``player.js``), pan and zoom, and
-    the Graph view (``graph.js``). The replay page inlines it, the playground serves it,
-    the notebook widget loads it: one front-end, three homes, one way to show a step."""
-    here = resources.files("autograd_core.viz")
-    return "\n;\n".join(here.joinpath(name).read_text(encoding="utf-8") for name in FRONT_END)
 
 
 def _player_theme(theme: Any) -> Any:
