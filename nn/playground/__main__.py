@@ -13,7 +13,7 @@ import webbrowser
 
 def build_parser(prog: str = "python -m nn.playground") -> argparse.ArgumentParser:
     """The command-line options (``prog``: how the command was typed, for its usage line)."""
-    from ..cli import help_text
+    from ..usage import help_text
 
     p = argparse.ArgumentParser(
         prog=prog,
