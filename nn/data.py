@@ -79,19 +79,58 @@ def make_circles(
 
 
 def make_spirals(
-    n: int = 300, classes: int = 3, noise: float = 0.2, seed: Seed = None
+    n: int = 300, classes: int = 3, noise: float = 0.2, seed: Seed = None, turns: float | None = None
 ) -> tuple[Matrix, list[int]]:
-    """``classes`` interleaved spiral arms (the CS231n spiral): not linearly separable."""
+    """``classes`` interleaved spiral arms: not linearly separable. ``noise`` jitters each
+    point's angle (radians). ``turns=None`` is the CS231n spiral: 4 radians an arm (0.64 of
+    a turn), each arm going on where the previous one ends. A number of ``turns`` winds
+    every arm that many times from the centre out to radius 1, the arms evenly offset
+    (``turns=1.75`` is TensorFlow Playground's spiral: it takes a network with capacity)."""
     _check_n(n, classes)
+    if turns is not None and not 0 < turns <= 10:
+        raise ValueError(f"turns must be in (0, 10], got {turns!r}")
     rng = _rng(seed)
     per = [n // classes + (1 if k < n % classes else 0) for k in range(classes)]
     parts, labels = [], []
     for k, m in enumerate(per):
         r = np.linspace(0.0, 1.0, m)
-        t = np.linspace(k * 4.0, (k + 1) * 4.0, m) + rng.normal(0.0, noise, m)
+        if turns is None:
+            t = np.linspace(k * 4.0, (k + 1) * 4.0, m)
+        else:
+            t = 2 * math.pi * (turns * r + k / classes)
+        t = t + rng.normal(0.0, noise, m)
         parts.append(np.column_stack([r * np.sin(t), r * np.cos(t)]))
         labels.append(np.full(m, k))
     return _shuffled(np.vstack(parts), np.concatenate(labels), rng)
+
+
+def make_plane(n: int = 200, noise: float = 0.1, seed: Seed = None) -> tuple[Matrix, list[float]]:
+    """A regression set: points uniform in [-1, 1]^2 with the target (x1 + x2) / 2, a
+    tilted plane from -1 to 1, plus Gaussian noise of standard deviation ``noise``."""
+    _check_n(n)
+    rng = _rng(seed)
+    X = rng.uniform(-1.0, 1.0, (n, 2))
+    y = X.sum(axis=1) / 2 + (rng.normal(0.0, noise, n) if noise else 0.0)
+    return X.tolist(), [float(v) for v in y]
+
+
+#: ``make_bumps``' hills (+1) and valleys (-1): (x1, x2, height).
+BUMPS = ((-0.6, 0.45, 1.0), (0.0, 0.45, -1.0), (0.6, 0.45, 1.0),
+         (-0.6, -0.45, -1.0), (0.0, -0.45, 1.0), (0.6, -0.45, -1.0))  # fmt: skip
+
+
+def make_bumps(n: int = 300, noise: float = 0.05, seed: Seed = None) -> tuple[Matrix, list[float]]:
+    """A regression set: points uniform in [-1, 1]^2 over three hills and three valleys
+    (``BUMPS``, Gaussians of width 0.25, heights +1 and -1; TensorFlow Playground's
+    "multi Gaussian"), targets in [-1, 1] plus Gaussian noise of standard deviation ``noise``."""
+    _check_n(n)
+    rng = _rng(seed)
+    X = rng.uniform(-1.0, 1.0, (n, 2))
+    y = np.zeros(n)
+    for cx, cy, h in BUMPS:
+        y += h * np.exp(-((X[:, 0] - cx) ** 2 + (X[:, 1] - cy) ** 2) / (2 * 0.25**2))
+    y = np.clip(y, -1.0, 1.0) + (rng.normal(0.0, noise, n) if noise else 0.0)
+    return X.tolist(), [float(v) for v in y]
 
 
 #: The four points of the XOR truth table and their labels.

@@ -179,3 +179,16 @@ def test_touch_pans_and_pinches_the_picture(browser: Any, server: str) -> None: 
     pan = lambda t: [float(v) for v in t.split("(")[1].rstrip(")").split(",")]
     assert pan(after)[4] == pytest.approx(pan(before)[4] - 100, abs=2) and pan(after)[0] == pan(before)[0]
     page.close()
+
+
+def test_the_neurons_switch_folds_each_neuron_into_one_node(browser: Any, server: str) -> None:  # noqa: F811
+    page = open_graph(browser, server + "#preset=mlp", 1280, 720, projector=False)
+    before = page.eval_on_selector_all("#picture g.node", "gs => gs.length")
+    page.check("#g-collapse")
+    page.wait_for_function(f"document.querySelectorAll('#picture g.node').length < {before}")
+    texts = page.eval_on_selector_all("#picture g.node text", "ts => ts.map(t => t.textContent)")
+    assert sum(t.startswith("neuron relu(w·x+b)") for t in texts) == 3
+    assert sum(t.startswith("neuron sigmoid(w·x+b)") for t in texts) == 1
+    page.uncheck("#g-collapse")
+    page.wait_for_function(f"document.querySelectorAll('#picture g.node').length === {before}")
+    page.close()

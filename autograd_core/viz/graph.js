@@ -15,7 +15,7 @@ const ChainruleGraphView = (() => {
     const $ = id => root.querySelector("#" + id);
     const doc = root.ownerDocument || root;  // root: the document, or an element in it
     const host = root.body || root;  // where the projector class and data-step live
-    const V = { zoom: null, overview: false };
+    const V = { zoom: null, overview: false, waiting: null };
 
     function load(msg) {
       if (V.zoom) V.zoom.destroy();
@@ -27,14 +27,28 @@ const ChainruleGraphView = (() => {
       update(msg);
       state.graph.parts.forEach((p, i) => { if (p) p.g.addEventListener("click", () => { state.picked = i; nodeInfo(); }); });
       leaves(msg.leaves);
-      try {  // without a size (a hidden page) there is nothing to pan: the picture just fits
+      V.overview = false;
+      panZoom(svg);
+      show(state.step);
+    }
+    // Pan and zoom need the picture's size: a hidden view (the other tab) gets them once
+    // it is shown.
+    function panZoom(svg) {
+      const box = $("picture");
+      if (V.waiting) V.waiting.disconnect();
+      if (!box.clientWidth || !box.clientHeight) {
+        V.waiting = new ResizeObserver(() => {
+          if (box.clientWidth && box.clientHeight && svg.isConnected) { V.waiting.disconnect(); V.waiting = null; panZoom(svg); show(state.step); }
+        });
+        V.waiting.observe(box);
+        return;
+      }
+      try {
         V.zoom = typeof svgPanZoom === "function" ? svgPanZoom(svg, {
           zoomScaleSensitivity: 0.3, minZoom: 0.05, maxZoom: 20, dblClickZoomEnabled: false, fit: true, center: true,
         }) : null;
       } catch (e) { V.zoom = null; }
-      V.overview = false;
       touch(svg);
-      show(state.step);
     }
     // Touch: one finger pans, two pinch (svg-pan-zoom itself answers the mouse and the wheel).
     function touch(svg) {

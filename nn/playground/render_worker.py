@@ -183,6 +183,7 @@ class _Worker:
         child.close()
 
     def ready(self, seconds: float) -> bool:
+        """True once the worker says it is ready (its renderer warm), within ``seconds``."""
         try:
             return bool(self.conn.poll(seconds)) and self.conn.recv()[0] == "ready"
         except (EOFError, OSError):
@@ -242,6 +243,7 @@ class RenderPool:
         """Start a worker; it joins the idle ones once it is ready (in a thread of its own)."""
 
         def start() -> None:
+            """Start a worker in the background (three tries), unless the pool closed."""
             for attempt in range(3):
                 with self._lock:
                     if self._closed:

@@ -45,6 +45,7 @@ class Job:
 
     def _settle(self, result: Any = None, error: BaseException | None = None, cancel: bool = False) -> None:
         def settle() -> None:
+            """Resolve the job's future once (cancelled, failed or done)."""
             if self.future.done():
                 return
             if cancel:

@@ -27,6 +27,9 @@ cores, so:
   open a socket (loopback names when it listens on loopback, else the address the
   connection came in on; ``allowed_hosts`` adds names), so another site a student
   visits cannot drive the playground, not even through DNS rebinding.
+* **Rooms** (``rooms``): ``/teach`` is the teacher's page, for the laptop itself (a
+  loopback address) or a browser that brings the teacher token (``/teach?token=...``
+  sets it as a cookie); only such a tab may open a room. Students open ``/join/<code>``.
 * **The rate is counted as messages arrive**: at most ``MAX_MESSAGES_PER_SECOND`` in any
   second (a sliding window); ten times that closes the tab.
 
@@ -48,7 +51,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -56,6 +59,7 @@ from starlette.websockets import WebSocket
 from autograd_core.viz.replay import player_js
 
 from . import render_worker, sessions
+from .rooms import TEACHER_COOKIE, Rooms, new_token
 from .scheduler import scheduler
 from .sessions import (
     LIMITS,
@@ -75,12 +79,18 @@ LOG = logging.getLogger("nn.playground")
 class Playground:
     """The application and its shared state (the tabs connected, from which addresses)."""
 
-    def __init__(self, allowed_hosts: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        allowed_hosts: Iterable[str] = (),
+        teacher_token: str | None = None,
+        join_hosts: Iterable[str] | None = None,
+    ) -> None:
         self.tabs = 0
         self.per_client: dict[str, int] = {}
         self.slots = threading.Lock()
         self.allowed_hosts = {h.lower().strip("[]") for h in allowed_hosts}
         self.scheduler = scheduler()
+        self.rooms = Rooms(teacher_token or new_token(), MAX_TABS, join_hosts)
         sessions.RENDER = render_worker.render  # pictures in worker processes, with a deadline
         render_worker.pool()  # the workers start now, in the background
         static = resources.files("nn.playground").joinpath("static")
@@ -89,15 +99,41 @@ class Playground:
                 Route("/", self.index),
                 Route("/limits", self.limits),
                 Route("/player.js", self.player),
+                Route("/teach", self.teach),
+                Route("/join/{code}", self.index),
                 WebSocketRoute("/ws", self.socket),
                 Mount("/static", app=StaticFiles(directory=str(static)), name="static"),
             ]
         )
+        self.app.state.teacher_token = self.rooms.token
 
     async def index(self, request: Any) -> HTMLResponse:
         """The page."""
         page = resources.files("nn.playground").joinpath("static/index.html").read_text(encoding="utf-8")
         return HTMLResponse(page)
+
+    async def teach(self, request: Any) -> Response:
+        """The teacher's page (the playground's, with a room bar): for the laptop itself or
+        the teacher token; ``?token=`` keeps the token in a cookie, out of the address bar."""
+        token = request.query_params.get("token")
+        if token is not None:
+            if not self.rooms.token_ok(token):
+                return HTMLResponse("<p>That is not the teacher token this server printed.</p>", 403)
+            response = RedirectResponse("/teach", 303)
+            response.set_cookie(TEACHER_COOKIE, token, httponly=True, samesite="strict")
+            return response
+        if not self.may_lead(request.client.host if request.client else "", request.cookies):
+            return HTMLResponse(
+                "<p>The teacher's page opens on the laptop that runs the playground, or with the"
+                " address it printed when it started. Students: open the address your teacher gives.</p>",
+                403,
+            )
+        return await self.index(request)
+
+    def may_lead(self, client: str, cookies: dict[str, str]) -> bool:
+        """Whether a request from ``client`` may lead a room: the laptop itself (a loopback
+        address) or a browser that brought the teacher token."""
+        return is_loopback(canonical(client)) or self.rooms.token_ok(cookies.get(TEACHER_COOKIE))
 
     async def player(self, request: Any) -> Response:
         """The step player's core, the same script the replay page inlines."""
@@ -133,6 +169,7 @@ class Playground:
             await ws.close(code=1013, reason=full[:120])  # try again later
             return
         tab = Tab(ws, self.scheduler)
+        tab.rooms, tab.may_lead = self.rooms, self.may_lead(client, ws.cookies)
         try:
             await ws.accept()
             await tab.serve()
@@ -233,7 +270,14 @@ def is_loopback(name: str) -> bool:
         return False
 
 
-def create_app(allowed_hosts: Iterable[str] = ()) -> Starlette:
+def create_app(
+    allowed_hosts: Iterable[str] = (),
+    teacher_token: str | None = None,
+    join_hosts: Iterable[str] | None = None,
+) -> Starlette:
     """A new playground application (one per server). ``allowed_hosts``: more names the
-    Host header may give (such as the laptop's name on the room's network)."""
-    return Playground(allowed_hosts).app
+    Host header may give (such as the laptop's name on the room's network);
+    ``teacher_token``: what a browser that is not the laptop brings to ``/teach`` (a new
+    random one if not given: ``app.state.teacher_token``); ``join_hosts``: the names
+    students type to join a room (default: the one the teacher's page uses)."""
+    return Playground(allowed_hosts, teacher_token, join_hosts).app

@@ -55,6 +55,7 @@ class GuardedH11Protocol(H11Protocol):
     """uvicorn's HTTP/1.1 protocol with a time limit on request heads and caps on connections."""
 
     def connection_made(self, transport: Any) -> None:
+        """A new connection: its request head must arrive within the time limit."""
         super().connection_made(transport)
         self._head_since: float | None = time.monotonic()
         self._head_timer: Any = None
@@ -75,6 +76,7 @@ class GuardedH11Protocol(H11Protocol):
         return self.conn.their_state is h11.IDLE and (cycle is None or cycle.response_complete)
 
     def data_received(self, data: bytes) -> None:
+        """Bytes of a request: the head's clock starts with its first byte."""
         if self._head_since is None and self._waiting_for_head():
             self._head_since = time.monotonic()
         super().data_received(data)
@@ -82,6 +84,7 @@ class GuardedH11Protocol(H11Protocol):
             self._head_since = None
 
     def on_response_complete(self) -> None:
+        """A response sent: the next request on this connection gets the same limit."""
         super().on_response_complete()
         if self._waiting_for_head() and self._head_since is None:
             self._head_since = time.monotonic()  # the next request's head has the same limit
@@ -101,10 +104,12 @@ class GuardedH11Protocol(H11Protocol):
         self._head_timer = self.loop.call_later(max(left, 0.1), self._check_head)
 
     def handle_websocket_upgrade(self, event: Any) -> None:
+        """A WebSocket: no head limit from here on (the tab keeps its own time-outs)."""
         self._stop_timer()
         super().handle_websocket_upgrade(event)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        """The connection is gone: stop its timer."""
         self._stop_timer()
         super().connection_lost(exc)
 
@@ -126,6 +131,7 @@ class Summarise(logging.Filter):
         self._kinds: dict[tuple[str, int, str], list[Any]] = {}  # kind -> [start, shown, hidden, record]
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Pass a few records of a kind per window; count the rest for one summary line."""
         if getattr(record, "summary", False):
             return True
         kind = (record.name, record.levelno, str(record.msg)[:120])

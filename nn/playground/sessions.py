@@ -13,17 +13,26 @@ import time
 from collections.abc import Callable, Generator
 from typing import Any
 
-import numpy as np
-
+from autograd_core import topological_order
 from autograd_core.viz import RenderError, draw_graph, explain, render_svg
 from autograd_core.viz.draw import THEMES, Theme
 
-from ..data import make_blobs, make_circles, make_moons, make_spirals, make_xor, train_test_split
+from ..data import (
+    make_blobs,
+    make_bumps,
+    make_circles,
+    make_moons,
+    make_plane,
+    make_spirals,
+    make_xor,
+    train_test_split,
+)
 from ..module import MLP
 from ..optim import make_optimizer
-from ..training import TrainingRun, layer_gradient_means, predict
+from ..training import TrainingRun, layer_gradient_means
 from ..viz import neuron_graph
 from .expressions import ExpressionError, compile_expression
+from .train_figures import FEATURE_LABELS, FEATURES, domain, feature_matrix, figures
 
 MAX_VALUES = 150  # a graph the page redraws live (and a projector shows legibly)
 LIMITS = {"layers": 4, "neurons": 16, "points": 1000, "epochs_per_tick": 20, "grid": 48}
@@ -31,9 +40,15 @@ DATASETS = {
     "moons": lambda n, noise, seed: make_moons(n, noise=noise, seed=seed),
     "circles": lambda n, noise, seed: make_circles(n, noise=noise, seed=seed),
     "xor": lambda n, noise, seed: make_xor(n, noise=noise, seed=seed),
-    "spirals": lambda n, noise, seed: make_spirals(n, classes=2, noise=noise, seed=seed),
+    # 1.75 turns an arm (TensorFlow Playground's): a 2-[8,8]-1 tanh network no longer
+    # solves them in 5 s; a deeper one does (tests/test_playground_train.py).
+    "spirals": lambda n, noise, seed: make_spirals(n, classes=2, noise=noise, seed=seed, turns=1.75),
     "blobs": lambda n, noise, seed: make_blobs(n, centers=2, std=0.5 + 2 * noise, seed=seed),
+    # Regression: a target in [-1, 1] for each point, learnt with the mean squared error.
+    "plane": lambda n, noise, seed: make_plane(n, noise=noise, seed=seed),
+    "bumps": lambda n, noise, seed: make_bumps(n, noise=noise, seed=seed),
 }
+REGRESSION = ("plane", "bumps")
 PRESETS = {
     "neuron": "tanh(w0*x0 + w1*x1 + b)",
     # Lesson 02's network (Mazur's numbers), with its names: a bias per hidden neuron (one
@@ -84,6 +99,7 @@ class GraphSession:
         self.text = ""
         self.values: dict[str, float] = {}
         self.theme = "default"
+        self.collapse = False  # each neuron act(w·x+b) drawn as one node
 
     def load(self, text: str, values: dict[str, float] | None = None) -> dict[str, Any]:
         """Parse ``text`` and draw it: the whole picture and every step's numbers."""
@@ -98,7 +114,8 @@ class GraphSession:
             )
         try:
             picture = draw_graph(root, color_by="grad", names=replay.names, number_format=replay.number,
-                                 theme=screen_theme(self.theme), grads=replay.grads_after(0))  # fmt: skip
+                                 theme=screen_theme(self.theme), grads=replay.grads_after(0),
+                                 collapse=self.collapse)  # fmt: skip
             svg = RENDER(picture.source)
         except RenderError as exc:
             raise PlaygroundError(str(exc)) from None
@@ -168,14 +185,21 @@ class TrainSession:
         """Check ``config`` against the limits, then build data, model and run anew."""
         c = checked_config(config, self.config)
         X, y = DATASETS[c["data"]](c["points"], c["noise"], c["seed"])
-        Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=c["test_share"], seed=c["seed"], stratify=True)
-        model = MLP(2, [*c["hidden"], 1], activation=c["activation"], seed=c["seed"])
+        regression = c["data"] in REGRESSION
+        Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=c["test_share"], seed=c["seed"],
+                                              stratify=not regression)  # fmt: skip
+        features = c["features"]
+        model = MLP(len(features), [*c["hidden"], 1], activation=c["activation"], seed=c["seed"])
         optimizer = make_optimizer(c["optimizer"], model.parameters(), c["lr"])
         self.config, self.model, self.data = c, model, (Xtr, ytr, Xte, yte)
-        self.run = TrainingRun(model, Xtr, ytr, "bce", optimizer, engine="compiled",
-                               batch_size=c["batch_size"], validation=(Xte, yte), metrics=["accuracy"],
-                               seed=c["seed"], l1=c["l1"], l2=c["l2"], shuffle=True, class_weight=None,
-                               callbacks=[])  # fmt: skip
+        # The task decides the loss: bce on the output's logit (a class), or mse (a value).
+        self.loss, self.regression, self.box = ("mse" if regression else "bce"), regression, domain(X)
+        inputs = [feature_matrix(Xtr, features).tolist(), feature_matrix(Xte, features).tolist()]
+        self.inputs = inputs[0]
+        self.run = TrainingRun(model, inputs[0], ytr, self.loss, optimizer, engine="compiled",
+                               batch_size=c["batch_size"], validation=(inputs[1], yte),
+                               metrics=[] if regression else ["accuracy"], seed=c["seed"], l1=c["l1"],
+                               l2=c["l2"], shuffle=True, class_weight=None, callbacks=[])  # fmt: skip
         self.epoch = 0
         self.history = {key: [] for key in HISTORY_KEYS}
         self.every, self.latest = 1, None
@@ -253,12 +277,6 @@ class TrainSession:
         total = len(self.history["loss"])
         start = 0 if whole or version != self._version else min(rows, total)
         self._offered = (self._version, total)
-        n = LIMITS["grid"]
-        xs = np.linspace(-2.5, 2.5, n)
-        grid = [[a, b] for b in xs for a in xs]
-        probs = [
-            1.0 / (1.0 + math.exp(-max(min(z, 500.0), -500.0))) for z in predict(self.model, grid, "compiled")
-        ]
         weights = [[[w.data for w in neuron.w] for neuron in layer.neurons] for layer in self.model.layers]
         biases = [[neuron.b.data for neuron in layer.neurons] for layer in self.model.layers]
         reply: dict[str, Any] = {
@@ -269,7 +287,10 @@ class TrainSession:
             "history_from": start,
             "history_every": self.every,
             "latest": self.latest,
-            "grid": {"n": n, "lo": -2.5, "hi": 2.5, "p": [round(p, 4) for p in probs]},
+            "task": "regression" if self.regression else "classification",
+            "loss_name": self.loss,
+            # the output over the plane (grid) and each hidden neuron's map (maps)
+            **figures(self.model, self.config["features"], self.box, LIMITS["grid"], self.regression),
             "weights": weights,
             "biases": biases,
             "grads": [_json_number(g) for g in layer_gradient_means(self.model)],
@@ -284,12 +305,18 @@ class TrainSession:
         return self.update(whole=True)
 
     def neuron_source(self, layer: int, index: int) -> str:
-        """The DOT text of one neuron's graph for the first training point, with d loss / d value."""
-        Xtr, ytr, _, _ = self.data
+        """The DOT text of one neuron's graph for the first training point, with d loss / d value;
+        the inputs named by their features (x1, x1², sin x2, ...)."""
+        _, ytr, _, _ = self.data
         try:
-            node = neuron_graph(self.model, Xtr[0], ytr[0], layer=int(layer), index=int(index), loss="bce")
+            node = neuron_graph(self.model, self.inputs[0], ytr[0], layer=int(layer), index=int(index),
+                                loss=self.loss)  # fmt: skip
         except (TypeError, ValueError) as exc:
             raise PlaygroundError(str(exc)) from None
+        names = {f"x{i}": FEATURE_LABELS[f] for i, f in enumerate(self.config["features"])}
+        for v in topological_order(node):
+            if v.is_leaf and v.label in names:
+                v.label = names[v.label]
         source = str(draw_graph(node, color_by="grad").source)
         self.model.zero_grad()  # after drawing: the picture shows this sample's d loss / d weight
         return source
@@ -307,6 +334,7 @@ def neuron_reply(layer: int, index: int, svg: str) -> dict[str, Any]:
 DEFAULT_CONFIG: dict[str, Any] = {
     "data": "moons", "noise": 0.1, "points": 200, "test_share": 0.25, "hidden": [8, 8], "activation": "tanh",
     "optimizer": "adam", "lr": 0.03, "batch_size": None, "l1": 0.0, "l2": 0.0, "seed": 0,
+    "features": ["x1", "x2"],
 }  # fmt: skip
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop")
@@ -375,6 +403,16 @@ def _checked(c: dict[str, Any]) -> dict[str, Any]:
     seed = _number(c, "seed", 0, 2**31)
     if seed != int(seed):
         raise PlaygroundError(f"seed must be a whole number, got {c['seed']!r:.30}")
-    return {**c, "points": int(points), "noise": _number(c, "noise", 0, 1), "hidden": list(hidden),
-            "test_share": _number(c, "test_share", 0.1, 0.5), "lr": _number(c, "lr", 1e-5, 10),
-            "l1": _number(c, "l1", 0, 1), "l2": _number(c, "l2", 0, 1), "seed": int(seed)}  # fmt: skip
+    features = c["features"]
+    if (
+        not isinstance(features, list)
+        or not features
+        or not all(isinstance(f, str) and f in FEATURES for f in features)
+        or len(set(features)) != len(features)
+    ):
+        raise PlaygroundError(f"features must be a list of one or more of {', '.join(FEATURES)}, each once")
+    features = [f for f in FEATURES if f in features]  # in the page's order
+    return {**c, "features": features, "points": int(points), "noise": _number(c, "noise", 0, 1),
+            "hidden": list(hidden), "test_share": _number(c, "test_share", 0.1, 0.5),
+            "lr": _number(c, "lr", 1e-5, 10), "l1": _number(c, "l1", 0, 1), "l2": _number(c, "l2", 0, 1),
+            "seed": int(seed)}  # fmt: skip

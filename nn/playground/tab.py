@@ -23,6 +23,8 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import sessions
+from .room_messages import ROOM_HANDLERS
+from .rooms import Room, Rooms
 from .scheduler import Job, Scheduler
 from .sessions import (
     PRESET_VALUES,
@@ -97,6 +99,9 @@ class Tab:
         self.playing = False
         self.tick_times: deque[float] = deque(maxlen=64)
         self.play_started = 0.0
+        self.rooms: Rooms | None = None  # the server's rooms (``rooms``); set by the server
+        self.room: Room | None = None  # the room this tab leads or follows
+        self.may_lead = False  # the laptop itself, or a browser with the teacher token
 
     # -- the tab's life -----------------------------------------------------------------------
 
@@ -115,6 +120,8 @@ class Tab:
     def stop(self) -> None:
         """The tab has gone: stop its tasks and its training."""
         self.playing = False
+        if self.room is not None:
+            self.room.leave(self)
         for task in list(self.tasks):
             task.cancel()
         self.scheduler.forget(self)
@@ -185,7 +192,7 @@ class Tab:
             if not self.heard:
                 left: float | None = self.opened + FIRST_MESSAGE_SECONDS - now
                 why = f"no message within {FIRST_MESSAGE_SECONDS:g} s of opening"
-            elif self.playing:
+            elif self.playing or self.room is not None:  # training, or in a class: not idle
                 left = None
             else:
                 left = self.last_heard + IDLE_SECONDS - now
@@ -225,6 +232,8 @@ class Tab:
         handler = HANDLERS.get(msg["type"])
         if handler is None:
             raise PlaygroundError(f"unknown message type {msg['type']!r:.40}; known: {sorted(HANDLERS)}")
+        if self.room is not None:
+            self.room.check(self, msg["type"])  # a student following the teacher
         return handler(self, msg)
 
     # -- the Graph view: in a thread of graph_pool, one request at a time ------------------------
@@ -240,7 +249,7 @@ class Tab:
                     q[i] = (kind, arg)
                     return
         elif kind == "load":  # a new graph: what waits for the old one is stale
-            self.graph_queue = q = deque(item for item in q if item[0] == "theme")
+            self.graph_queue = q = deque(item for item in q if item[0] in ("theme", "collapse"))
         if len(q) >= GRAPH_QUEUE:
             raise PlaygroundError("the graph is busy: wait for it to catch up")
         q.append((kind, arg))
@@ -259,17 +268,22 @@ class Tab:
                 except Exception as exc:
                     reply = _internal(exc, f"graph work ({kind})")
                 await self.send(reply)
+                if self.room is not None and reply["type"] != "error":
+                    self.room.graph_changed(self, reply)  # the teacher leads the class
         finally:
             self.graph_task = None
 
     def _graph_work(self, kind: str, arg: Any) -> dict[str, Any]:
-        """In a graph thread: load, move a leaf, or redraw in the other theme."""
+        """In a graph thread: load, move a leaf, or redraw (the other theme, neurons folded or not)."""
         if kind == "load":
             text, values = arg
             return self.graph.load(text, values)
         if kind == "leaf":
             return self.graph.set_leaf(*arg)
-        self.graph.theme = arg
+        if kind == "collapse":
+            self.graph.collapse = arg
+        else:
+            self.graph.theme = arg
         return self.graph.load(self.graph.text or PRESETS["neuron"], self.graph.values)
 
     # -- the Train view: in the scheduler's thread, fairly shared ---------------------------------
@@ -422,6 +436,10 @@ def _theme(tab: Tab, msg: dict[str, Any]) -> None:
     tab.queue_graph("theme", "projector" if _field(msg, "projector", bool) else "default")
 
 
+def _collapse(tab: Tab, msg: dict[str, Any]) -> None:
+    tab.queue_graph("collapse", _field(msg, "collapse", bool))
+
+
 def _configure(tab: Tab, msg: dict[str, Any]) -> None:
     config = _field(msg, "config", dict)
     checked_config(config, tab.train.config if tab.train is not None else None)  # refused now, or queued
@@ -455,10 +473,12 @@ HANDLERS = {
     "graph.expr": _expression,
     "graph.leaf": _leaf,
     "graph.theme": _theme,
+    "graph.collapse": _collapse,
     "train.config": _configure,
     "train.play": _play,
     "train.pause": _pause,
     "train.step": _step,
     "train.reset": _reset,
     "train.neuron": _neuron,
+    **ROOM_HANDLERS,  # the classroom: rooms.py
 }
