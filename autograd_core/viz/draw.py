@@ -19,7 +19,6 @@ without one, by Graphviz compiled to WebAssembly (see ``autograd_core.render``).
 
 from __future__ import annotations
 
-import base64
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from .colors import GradColors, NumberFormat
 from .dot_text import plain, record_label
 from .layout import choose_rankdir, levels
 from .names import constant_text, is_constant, value_names
-from .render import SYSTEM, available_renderer, check_size, render_png, render_svg
+from .render import check_size, render_png, render_svg
 
 SHOW_FIELDS = ("data", "grad")
 COLOR_MODES = (None, "grad")
@@ -106,13 +105,7 @@ def _graph_class() -> type:
             return self.svg()
 
         def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
-            # With the system dot, a PNG goes beside the SVG: JupyterLab shows no SVG in a
-            # notebook someone else ran (untrusted), but it shows a PNG.
-            bundle = {"image/svg+xml": self.svg()}
-            if available_renderer() == SYSTEM:
-                check_size(getattr(self, "visible_count", 0))
-                bundle["image/png"] = base64.b64encode(render_png(self.source)).decode("ascii")
-            return bundle
+            return {"image/svg+xml": self.svg()}
 
         def save_svg(self, path: str | Path) -> Path:
             """Write the SVG to ``path``."""
