@@ -401,31 +401,31 @@ def draw_graph(
     drawing.grads, drawing.names = grads, dict(names) if names is not None else value_names(order)
     drawing.ids = {id(n): f"v{k}" for k, n in enumerate(order)}
     drawing.marked = {id(v) for v in highlight}
-    drawing.number = number_format or NumberFormat(
-        [n.data for n in shown] + [drawing.grad_of(n) for n in shown]
-    )
+    numbers = [n.data for n in shown] + [drawing.grad_of(n) for n in shown]
+    drawing.number = number_format or NumberFormat(numbers)
     if rankdir == "auto":
         rankdir = _auto_rankdir(drawing, shown)
     drawing.vertical = rankdir in ("TB", "BT")
-    dot = digraph_class("draw_graph")(format="svg", graph_attr={"rankdir": rankdir})
-    dot.attr(fontname="Helvetica")
-    dot.attr("node", fontname="Helvetica", fontsize=str(dressed.font))
-    dot.attr("edge", penwidth=str(dressed.edge_width))
-    drawing.dot = dot
+    dot = drawing.dot = _new_graph(rankdir, dressed)
     if color_by == "grad":
-        relative = (
-            GradColors(drawing.grad_of(n) for n in shown) if color_scale == "relative" else GradColors()
-        )
-        drawing.colors = colors or relative
+        fitted = color_scale == "relative"
+        drawing.colors = colors or (GradColors(drawing.grad_of(n) for n in shown) if fitted else GradColors())
     shown_ids = {id(n) for n in shown}
     for n in sorted(shown, key=lambda v: v.stamp):
         drawing.value_box(n)
         drawing.op_node(n, shown_ids)
     drawing.left_out_note(left_out, max_nodes)
     drawing.legend()
-    dot.visible_count = len(shown)
-    dot.left_out = left_out
-    dot.rankdir = rankdir
+    dot.visible_count, dot.left_out, dot.rankdir = len(shown), left_out, rankdir
+    return dot
+
+
+def _new_graph(rankdir: str, theme: Theme) -> Any:
+    """An empty picture drawn in ``rankdir``, dressed in ``theme``'s fonts and lines."""
+    dot = digraph_class("draw_graph")(format="svg", graph_attr={"rankdir": rankdir})
+    dot.attr(fontname="Helvetica")
+    dot.attr("node", fontname="Helvetica", fontsize=str(theme.font))
+    dot.attr("edge", penwidth=str(theme.edge_width))
     return dot
 
 

@@ -231,6 +231,11 @@ def fit(
     if progress:  # made last: a bar appears only once the arguments are known to be good
         run.callbacks.insert(0, ProgressBar(epochs))
     model.train()
+    return _train(run, epochs)
+
+
+def _train(run: TrainingRun, epochs: int) -> History:
+    """The loop itself: the five steps, epoch after epoch, the callbacks around them."""
     for cb in run.callbacks:
         cb.on_train_begin(run)
     try:
