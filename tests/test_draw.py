@@ -9,6 +9,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from graphs import chain
 
 pytest.importorskip("graphviz")
 
@@ -195,14 +196,6 @@ def test_svg_is_well_formed_for_awkward_labels() -> None:
 
 def font_sizes(root: ET.Element) -> list[float]:
     return [float(t.get("font-size", "0")) for t in root.iter(f"{SVG}text")]
-
-
-def chain(n: int) -> Value:
-    y = Value(0.5, label="x")
-    for i in range(n):
-        y = (y * 1.1).tanh() if i % 2 else (y + 0.1).sin()
-    y.backward()
-    return y
 
 
 def test_projector_theme_fonts_on_a_long_chain() -> None:
