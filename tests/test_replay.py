@@ -152,9 +152,8 @@ def test_widget_slider_moves_through_the_frames() -> None:
     pytest.importorskip("ipywidgets")
     _, _, d = example()
     box = explain(d).widget()
-    controls, view = box.children
+    controls, picture, table = box.children  # the table below the picture, in view
     play, slider = controls.children
-    picture, table = view.children
     assert (slider.min, slider.max, play.max) == (0, 4, 4)
     slider.value = 3
     assert "step 3: grad[a]" in picture.value and 'class="current"' in table.value

@@ -270,18 +270,21 @@ class Replay:
             raise ImportError(
                 "the replay slider needs ipywidgets: pip install 'chainrule[notebooks]'"
             ) from None
-        picture = widgets.HTML(self.frame(0).svg())
+        # The picture fits the output's width; the table goes below it, where a student
+        # sees it (beside a wide picture it was off the right edge of the notebook).
+        fit = '<div style="max-width:100%;overflow-x:auto">{}</div>'
+        picture = widgets.HTML(fit.format(self.frame(0).svg()))
         table = widgets.HTML(self.html_table(0))
         slider = widgets.IntSlider(value=0, min=0, max=len(self), description="step")
         play = widgets.Play(value=0, min=0, max=len(self), interval=800)
         widgets.jslink((play, "value"), (slider, "value"))
 
         def show(change: dict[str, Any]) -> None:
-            picture.value = self.frame(change["new"]).svg()
+            picture.value = fit.format(self.frame(change["new"]).svg())
             table.value = self.html_table(change["new"])
 
         slider.observe(show, names="value")
-        return widgets.VBox([widgets.HBox([play, slider]), widgets.HBox([picture, table])])
+        return widgets.VBox([widgets.HBox([play, slider]), picture, table])
 
     # -- the page -------------------------------------------------------------------------
     def page_data(self) -> dict[str, Any]:
