@@ -13,6 +13,7 @@ COMMANDS = {
     "demo": "train an MLP and write the pictures (python -m nn.demo)",
     "experiments": "print the classic backprop tables (python -m nn.experiments)",
     "playground": "serve the live classroom page (python -m nn.playground)",
+    "lessons": "write the lesson notebooks into a folder (python -m nn.lessons)",
 }
 
 
@@ -66,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
 
         playground(args.options, prog=prog)
         return 0
+    if args.command == "lessons":
+        from .lessons import main as lessons
+
+        return lessons(args.options, prog=prog)
     if args.command == "demo":
         from .demo import main as demo
 
