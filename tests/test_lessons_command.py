@@ -3,6 +3,7 @@ venv, written into a folder; never over a student's own work without ``--force``
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import venv
@@ -28,8 +29,11 @@ def test_lessons_are_written_and_never_overwritten_without_force(tmp_path: Path)
 
 
 def test_chainrule_lessons_from_a_wheel_in_a_fresh_venv(tmp_path: Path) -> None:
-    wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+    # built from a copy: setuptools writes build/ into the tree it builds
+    src, wheels = tmp_path / "src", tmp_path / "wheels"
+    skip = shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "site", "__pycache__", "demo_*")
+    shutil.copytree(ROOT, src, ignore=skip)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(src)],
                    check=True, capture_output=True, timeout=300)  # fmt: skip
     (wheel,) = wheels.glob("chainrule-*.whl")
     env_dir = tmp_path / "venv"
