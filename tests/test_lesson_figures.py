@@ -18,7 +18,6 @@ or ``.frame(...)`` call (or displays one) must store an SVG figure.
 from __future__ import annotations
 
 import ast
-import shutil
 import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import chromium
 
 nbformat = pytest.importorskip("nbformat")
 
@@ -137,15 +137,8 @@ MEASURE = """(svg) => {
 
 @pytest.fixture(scope="module")
 def page() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("no Chromium installed (Debian: apt-get install chromium)")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        pg = browser.new_page(viewport={"width": WIDTH + 100, "height": 900})
-        yield pg
-        browser.close()
+    with chromium() as browser:
+        yield browser.new_page(viewport={"width": WIDTH + 100, "height": 900})
 
 
 def measure(page: Any, figure: Figure) -> dict[str, Any]:
@@ -217,15 +210,10 @@ def test_figure_text_reads_at_notebook_width(page: Any, figure: Figure) -> None:
 
 def report() -> None:  # pragma: no cover - a tool: python tests/test_lesson_figures.py
     """Print every figure's sizes (what the issue's table reports)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+    with chromium() as browser:
         pg = browser.new_page(viewport={"width": WIDTH + 100, "height": 900})
         for f in ALL_FIGURES:
-            m = measure(pg, f)
-            print(f"{f.id:18s} {summary(m)}")
-        browser.close()
+            print(f"{f.id:18s} {summary(measure(pg, f))}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import chromium
 
 pytest.importorskip("graphviz")
 
@@ -130,14 +130,9 @@ def _notebook(path: Path) -> None:
 
 
 def test_the_widget_in_jupyterlab_recomputes_when_a_leaf_moves(jupyterlab: tuple[str, Path]) -> None:
-    playwright = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("no Chromium installed (Debian: apt-get install chromium)")
     url, root = jupyterlab
     _notebook(root / "live.ipynb")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1366, "height": 900})
         page.goto(url)
         page.wait_for_selector(".jp-Notebook", timeout=60_000)
@@ -173,4 +168,3 @@ def test_the_widget_in_jupyterlab_recomputes_when_a_leaf_moves(jupyterlab: tuple
         page.screenshot(
             path=str(Path(os.environ.get("CHAINRULE_SCREENSHOTS", root)) / "live-widget-jupyterlab.png")
         )
-        browser.close()

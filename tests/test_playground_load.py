@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import read_until_quiet
 
 pytest.importorskip("starlette")
 pytest.importorskip("graphviz")
@@ -508,20 +509,8 @@ def test_what_a_tab_holds_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def messages_until_quiet(ws: Any, quiet: float) -> list[dict[str, Any]]:
-    """The messages that arrive until none has for ``quiet`` seconds (a TestClient socket:
-    its receive stream read with a time limit in the socket's own event loop)."""
-    import anyio
-
-    async def receive() -> Any:
-        with anyio.move_on_after(quiet):
-            return await ws._send_rx.receive()
-        return None
-
-    found: list[dict[str, Any]] = []
-    while (message := ws.portal.call(receive)) is not None:
-        ws._raise_on_close(message)
-        found.append(json.loads(message["text"]))
-    return found
+    """The messages that arrive until none has for ``quiet`` seconds."""
+    return read_until_quiet(ws, quiet)
 
 
 def test_a_step_after_a_config_change_during_play_starts_afresh(client: TestClient) -> None:

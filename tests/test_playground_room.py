@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from helpers import read_until_quiet
 
 pytest.importorskip("starlette")
 pytest.importorskip("graphviz")
@@ -37,20 +38,9 @@ _held: dict[int, list[dict[str, Any]]] = {}  # messages read past the one a test
 
 
 def arrivals(ws: Any, quiet: float) -> list[dict[str, Any]]:
-    """The messages that arrive until none has for ``quiet`` seconds (a TestClient socket:
-    its receive stream read with a time limit in the socket's own event loop)."""
-    import anyio
-
-    async def receive() -> Any:
-        with anyio.move_on_after(quiet):
-            return await ws._send_rx.receive()
-        return None
-
-    found = _held.pop(id(ws), [])
-    while (message := ws.portal.call(receive)) is not None:
-        ws._raise_on_close(message)
-        found.append(json.loads(message["text"]))
-    return found
+    """The messages held back by ``until``, then those that arrive until none has for
+    ``quiet`` seconds."""
+    return _held.pop(id(ws), []) + read_until_quiet(ws, quiet)
 
 
 def until(ws: Any, kind: str, seconds: float = 10.0) -> dict[str, Any]:
