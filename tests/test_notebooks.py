@@ -15,7 +15,8 @@ pytest.importorskip("ipykernel")
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 MAX_KB = 400  # a stored lesson, outputs included
-CHECK_CALL = re.compile(r'^check\("(?P<id>[0-9]{2}-[a-z0-9-]+)", answer\)$', re.MULTILINE)
+CHECK_CALL = re.compile(r'^check\("(?P<id>[0-9]{2}-[a-z0-9-]+)", (?P<what>[A-Za-z_]\w*)\)$', re.MULTILINE)
+EXERCISE_TAGS = {"exercise", "exercise-code"}
 
 
 def code_cells(book: object) -> list[object]:
@@ -23,7 +24,7 @@ def code_cells(book: object) -> list[object]:
 
 
 def exercise_cells(book: object) -> list[object]:
-    return [c for c in code_cells(book) if "exercise" in c.metadata.get("tags", [])]  # type: ignore[attr-defined]
+    return [c for c in code_cells(book) if EXERCISE_TAGS & set(c.metadata.get("tags", []))]  # type: ignore[attr-defined]
 
 
 def text_of(cell: object) -> str:
@@ -38,7 +39,7 @@ def text_of(cell: object) -> str:
 
 
 def test_the_series_is_complete() -> None:
-    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07", "08", "09"]
+    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -82,13 +83,27 @@ def test_the_stored_lesson_has_its_outputs(path: Path) -> None:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_lesson_has_exercises(path: Path) -> None:
-    """At least two exercise cells, each a placeholder and a checker call naming an
-    exercise of this lesson."""
+    """At least two exercise cells, and at least one where the student writes code: a
+    number cell holds one placeholder ``answer = ...`` and ``check(id, answer)``; a code
+    cell (tag ``exercise-code``) holds a function whose body is a placeholder ``...`` and
+    ``check(id, the_function)``; every id is an exercise of this lesson, of that kind."""
+    from nn.exercises import EXERCISES
+
     book = nbformat.read(path, as_version=4)
     cells = exercise_cells(book)
     assert len(cells) >= 2, path.name
+    kinds = []
     for cell in cells:
-        lines = cell.source.splitlines()
-        assert sum(ln.startswith("answer = ...") for ln in lines) == 1, cell.source
         found = CHECK_CALL.findall(cell.source)
-        assert len(found) == 1 and found[0].startswith(path.name[:2] + "-"), cell.source
+        assert len(found) == 1 and found[0][0].startswith(path.name[:2] + "-"), cell.source
+        exercise_id, what = found[0]
+        code = "exercise-code" in cell.metadata.get("tags", [])
+        kinds.append(EXERCISES[exercise_id].kind)
+        assert EXERCISES[exercise_id].kind == ("code" if code else "number"), exercise_id
+        lines = cell.source.splitlines()
+        if code:
+            assert what != "answer" and re.search(rf"^(def|class) {what}\b|^Value\.\w+ = ", cell.source, re.M)
+            assert any(ln.strip().startswith("...  # your code") for ln in lines), cell.source
+        else:
+            assert what == "answer" and sum(ln.startswith("answer = ...") for ln in lines) == 1, cell.source
+    assert "code" in kinds, f"{path.name}: no exercise where the student writes code"

@@ -30,6 +30,7 @@ wrong codes, and a room's messages to its students at most one every ``FOLLOW_SE
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import logging
 import math
@@ -90,13 +91,12 @@ def number_exercises() -> list[dict[str, str]]:
     """The lessons' exercises whose answer is one number: id and question."""
     global _EXERCISES
     if _EXERCISES is None:
-        from ..exercises import EXERCISES, expected
+        from ..exercises import EXERCISES
 
-        _EXERCISES = []
-        for key, ex in EXERCISES.items():
-            answer = expected(key)
-            if isinstance(answer, (int, float)) and not isinstance(answer, bool):
-                _EXERCISES.append({"id": key, "question": ex.question})
+        # a code exercise's answer is a function, which a room's answer box cannot take
+        _EXERCISES = [
+            {"id": key, "question": ex.question} for key, ex in EXERCISES.items() if ex.kind == "number"
+        ]
     return _EXERCISES
 
 
@@ -294,7 +294,9 @@ class Room:
 
         loop = asyncio.get_running_loop()
         try:
-            ok, message = await loop.run_in_executor(None, verdict, question["exercise"], value)
+            # the hint grows with this student's own tries, not with the whole server's
+            judge = functools.partial(verdict, question["exercise"], value, attempt=seat.tries)
+            ok, message = await loop.run_in_executor(None, judge)
         except Exception as exc:  # a bug in a checker must not end the student's tab
             LOG.error("internal error judging an answer", exc_info=exc)
             return

@@ -22,3 +22,20 @@ check("01-two-consumers", answer)
 # dy/dw1 = dy/dn * dn/dw1 = (1 - y^2) * x1 = 0.5 * 2
 answer = 0.5 * 2.0
 check("01-neuron-weight", answer)
+
+
+# %% 01-mul-backward
+def mul_backward(a, b, out_grad):
+    # out = a * b: d out/da = b and d out/db = a; the chain rule multiplies each by out_grad
+    return (b * out_grad, a * out_grad)
+
+
+check("01-mul-backward", mul_backward)
+
+
+# %% 01-mul-backward (wrong)
+def mul_backward(a, b, out_grad):
+    return (a * out_grad, b * out_grad)  # the classic slip: each input's own value
+
+
+check("01-mul-backward", mul_backward)

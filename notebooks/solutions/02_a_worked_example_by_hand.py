@@ -21,3 +21,20 @@ delta_h1 = 0.138498562 * 0.40 * 0.593269992 * (1 - 0.593269992)  # 0.013367920
 delta_h2 = 0.138498562 * 0.45 * 0.596884378 * (1 - 0.596884378)  # 0.014996075
 answer = delta_h1 + delta_h2  # 0.028363996
 check("02-shared-bias", answer)
+
+
+# %% 02-hidden-delta
+def hidden_delta(delta_o, w5, h1):
+    # back from z_o to h1 through the weight w5, then through h1's sigmoid (slope h1 (1 - h1))
+    return delta_o * w5 * h1 * (1 - h1)
+
+
+check("02-hidden-delta", hidden_delta)
+
+
+# %% 02-hidden-delta (wrong)
+def hidden_delta(delta_o, w5, h1):
+    return delta_o * w5  # stops at h1: forgets its sigmoid
+
+
+check("02-hidden-delta", hidden_delta)

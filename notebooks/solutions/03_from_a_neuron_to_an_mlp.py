@@ -17,3 +17,26 @@ check("03-bce-logit-gradient", answer)
 # (inputs + 1 bias) * neurons, layer by layer
 answer = (2 + 1) * 8 + (8 + 1) * 8 + (8 + 1) * 1  # 24 + 72 + 9 = 105
 check("03-parameter-count", answer)
+
+# %% 03-bce-and-gradient
+import math
+
+
+def bce_and_gradient(z, t):
+    p = 1 / (1 + math.exp(-z))
+    loss = -(t * math.log(p) + (1 - t) * math.log(1 - p))
+    return (loss, p - t)  # the sigmoid's slope cancels the log's 1/p
+
+
+check("03-bce-and-gradient", bce_and_gradient)
+
+# %% 03-bce-and-gradient (wrong)
+import math
+
+
+def bce_and_gradient(z, t):
+    p = 1 / (1 + math.exp(-z))
+    return (-(t * math.log(p) + (1 - t) * math.log(1 - p)), t - p)  # the sign flipped
+
+
+check("03-bce-and-gradient", bce_and_gradient)

@@ -25,3 +25,29 @@ check("04-adam-first-step", answer)
 # w <- w - lr * 4w = (1 - 4 lr) w shrinks only while |1 - 4 lr| < 1, that is lr < 2/4.
 answer = 2 / 4
 check("04-largest-stable-lr", answer)
+
+# %% 04-adam-update
+import math
+
+
+def adam_update(theta, g, m, v, t, lr):
+    m = 0.9 * m + 0.1 * g  # running average of the gradient
+    v = 0.999 * v + 0.001 * g * g  # and of its square
+    m_hat = m / (1 - 0.9**t)  # both started at 0: undo that bias
+    v_hat = v / (1 - 0.999**t)
+    return (theta - lr * m_hat / (math.sqrt(v_hat) + 1e-8), m, v)
+
+
+check("04-adam-update", adam_update)
+
+# %% 04-adam-update (wrong)
+import math
+
+
+def adam_update(theta, g, m, v, t, lr):
+    m = 0.9 * m + 0.1 * g
+    v = 0.999 * v + 0.001 * g * g
+    return (theta - lr * m / (math.sqrt(v) + 1e-8), m, v)  # no bias correction
+
+
+check("04-adam-update", adam_update)

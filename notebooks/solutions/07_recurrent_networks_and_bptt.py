@@ -17,3 +17,27 @@ check("07-bptt-sum", answer)
 # W_xh 6x1, W_hh 6x6, b_h 6, W_hy 1x6, b_y 1; shared by all time steps
 answer = 6 * 1 + 6 * 6 + 6 + 1 * 6 + 1  # 55
 check("07-parameter-count", answer)
+
+# %% 07-bptt-two-steps
+import math
+
+
+def bptt_two_steps(w, u, h0, x1, x2):
+    h1 = math.tanh(w * h0 + u * x1)
+    h2 = math.tanh(w * h1 + u * x2)
+    dh1_dw = (1 - h1**2) * h0  # step 1's use of w
+    return (1 - h2**2) * (h1 + w * dh1_dw)  # step 2's use, plus step 1's through h1
+
+
+check("07-bptt-two-steps", bptt_two_steps)
+
+# %% 07-bptt-two-steps (wrong)
+
+
+def bptt_two_steps(w, u, h0, x1, x2):
+    h1 = math.tanh(w * h0 + u * x1)
+    h2 = math.tanh(w * h1 + u * x2)
+    return (1 - h2**2) * h1  # truncated: only the last step's use of w
+
+
+check("07-bptt-two-steps", bptt_two_steps)

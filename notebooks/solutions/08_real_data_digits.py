@@ -18,3 +18,25 @@ exps = [math.exp(v) for v in (2.0, 1.0, 0.1)]
 p0 = exps[0] / sum(exps)  # 0.659
 answer = p0 - 1  # p_0 - 1 for the true class: -0.341
 check("08-softmax-gradient", answer)
+
+
+# %% 08-confusion-matrix
+def confusion_matrix(y_true, y_pred, k):
+    m = [[0] * k for _ in range(k)]
+    for t, p in zip(y_true, y_pred):
+        m[t][p] += 1  # row: the true class; column: the prediction
+    return m
+
+
+check("08-confusion-matrix", confusion_matrix)
+
+
+# %% 08-confusion-matrix (wrong)
+def confusion_matrix(y_true, y_pred, k):
+    m = [[0] * k for _ in range(k)]
+    for t, p in zip(y_true, y_pred):
+        m[p][t] += 1  # rows and columns swapped
+    return m
+
+
+check("08-confusion-matrix", confusion_matrix)

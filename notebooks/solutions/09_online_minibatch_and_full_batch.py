@@ -15,3 +15,24 @@ check("09-updates-per-epoch", answer)
 # d/dw (w x - t)^2 = 2 (w x - t) x: sample 1: 2 * (0.5 - 1) * 1 = -1; sample 2: 2 * (1 - 2) * 2 = -4
 answer = (-1 + -4) / 2  # the mean: -2.5
 check("09-batch-gradient", answer)
+
+
+# %% 09-minibatch-step
+def minibatch_step(w, b, batch, lr):
+    n = len(batch)
+    gw = sum(2 * (w * x + b - t) * x for x, t in batch) / n  # the mean of the samples' gradients
+    gb = sum(2 * (w * x + b - t) for x, t in batch) / n
+    return (w - lr * gw, b - lr * gb)
+
+
+check("09-minibatch-step", minibatch_step)
+
+
+# %% 09-minibatch-step (wrong)
+def minibatch_step(w, b, batch, lr):
+    gw = sum(2 * (w * x + b - t) * x for x, t in batch)  # the sum, not the mean
+    gb = sum(2 * (w * x + b - t) for x, t in batch)
+    return (w - lr * gw, b - lr * gb)
+
+
+check("09-minibatch-step", minibatch_step)
