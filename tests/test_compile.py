@@ -4,6 +4,7 @@ engine to 1e-10, parameters are read fresh, and what cannot be compiled is refus
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from strategies import BINARY, UNARY, BinaryCase, Program, UnaryCase, programs, reals
 
 from autograd_core import TracingError, Value, compile, dot, gradients, vsum
-from nn import MLP, RNN, fit, optim, predict
+from nn import MLP, RNN, Layer, fit, optim, predict
 from nn.data import make_blobs, make_moons
 from nn.losses import bce, cross_entropy, hinge, mse
 
@@ -388,3 +389,31 @@ def test_detach_records_a_stop_gradient_in_the_engine_while_tracing() -> None:
     f = compile(lambda v: v.detach() * v, [2.0])
     assert f([[3.0]])[0] == 9.0
     assert STOP_GRADIENT.display == "stop_gradient"
+
+
+def test_fit_keeps_the_traced_program_between_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notebook calling fit one epoch at a time traces the model once; a new loss, a
+    replaced layer or a new architecture trace again, and the numbers stay the eager
+    engine's."""
+    from nn.training import compiled as compiled_module
+
+    traced = []
+    real = compiled_module.compile
+    monkeypatch.setattr(compiled_module, "compile", lambda *a, **k: traced.append(1) or real(*a, **k))
+    X, y = make_moons(40, seed=0)
+    model, twin = MLP(2, [4, 1], seed=0), MLP(2, [4, 1], seed=0)
+    options: dict[str, Any] = {"epochs": 1, "progress": False, "batch_size": 8, "shuffle": False}
+    steps = optim.SGD(model.parameters(), lr=0.1), optim.SGD(twin.parameters(), lr=0.1)
+    for _ in range(5):
+        fit(model, X, y, loss="mse", optimizer=steps[0], engine="compiled", **options)
+        fit(twin, X, y, loss="mse", optimizer=steps[1], engine="eager", **options)
+    assert len(traced) == 1
+    assert np.allclose([p.data for p in model.parameters()], [p.data for p in twin.parameters()], atol=1e-10)
+    fit(model, X, y, loss="bce", engine="compiled", **options)  # another loss: its own programs
+    after_bce = len(traced)
+    assert after_bce > 1
+    fit(model, X, y, loss="mse", engine="compiled", **options)  # the mse programs were kept
+    assert len(traced) == after_bce
+    model.layers[0] = model.add_module("layers.0", Layer(2, 4, seed=1))  # new parameters: traced again
+    fit(model, X, y, loss="mse", engine="compiled", **options)
+    assert len(traced) == after_bce + 1

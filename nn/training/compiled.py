@@ -58,12 +58,14 @@ def flatten(x: Any) -> tuple[list[float], Any]:
 
 def unflatten(values: Sequence[Any], shape: Any) -> Any:
     """The inverse of ``flatten``: rebuild the nesting around ``values``."""
-    it = iter(values)
+    return _build(iter(values), shape)
 
-    def build(s: Any) -> Any:
-        return next(it) if s is None else [build(c) for c in s]
 
-    return build(shape)
+def _build(values: Iterator[Any], shape: Any) -> Any:
+    # A module-level function, not a closure that calls itself: such a closure is a
+    # reference cycle (function -> cell -> function) that would keep the traced Values
+    # alive until the cyclic collector runs.
+    return next(values) if shape is None else [_build(values, s) for s in shape]
 
 
 def shape_key(dims: Sequence[int]) -> Any:

@@ -14,6 +14,9 @@ engine it has.
 from __future__ import annotations
 
 import math
+import operator
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -93,17 +96,48 @@ class EagerEngine:
             return math.fsum(self.loss_fn(self.model(x), t).data for x, t in zip(X, y)) / len(X)
 
 
+#: model -> its traced loss programs, by what they were traced for (see ``loss_programs``).
+#: Held weakly: the programs refer to the model only weakly, so the model and its
+#: programs go away together, by reference counting.
+_LOSS_PROGRAMS: weakref.WeakKeyDictionary[Any, OrderedDict[Any, CompiledModel]] = weakref.WeakKeyDictionary()
+
+#: The most (loss, architecture) combinations one model keeps programs for.
+MAX_LOSSES = 4
+
+
+def loss_programs(model: Any, loss_fn: Loss, loss_name: str | None) -> CompiledModel:
+    """The model's compiled per-sample loss, kept with the model between ``fit`` calls.
+
+    Why: tracing takes ten times an epoch (a notebook that calls ``fit`` one epoch at a
+    time to plot as it trains would pay it every call). The programs read the parameters
+    afresh at each call, so they stay right as the model trains; they are traced again
+    when the loss, the architecture (``repr(model)``) or the parameters themselves (a
+    layer replaced) change.
+    """
+    params = model.parameters()
+    key = (loss_name or loss_fn, repr(model), len(params), hash(tuple(map(id, params))))
+    kept = _LOSS_PROGRAMS.setdefault(model, OrderedDict())
+    program = kept.get(key)
+    if program is None or not all(map(operator.is_, program.params, params)):
+        k = n_outputs(model) or 1
+        multi = loss_name == "cross_entropy" or (loss_name == "hinge" and k > 1)
+        encode = (lambda t: one_hot(t, k)) if multi else None
+        program = kept[key] = CompiledModel(model, loss_fn, encode)
+    kept.move_to_end(key)
+    while len(kept) > MAX_LOSSES:
+        kept.popitem(last=False)
+    return program
+
+
 class CompiledEngine:
-    """The per-sample loss traced once; each batch one NumPy program."""
+    """The per-sample loss traced once (and kept with the model, see ``loss_programs``);
+    each batch one NumPy program."""
 
     def __init__(
         self, model: Any, loss_fn: Loss, loss_name: str | None, weight: Weight, penalty: Penalty
     ) -> None:
-        k = n_outputs(model) or 1
-        multi = loss_name == "cross_entropy" or (loss_name == "hinge" and k > 1)
-        encode = (lambda t: one_hot(t, k)) if multi else None
         self.model, self.weight, self.penalty = model, weight, penalty
-        self.program = CompiledModel(model, loss_fn, encode)
+        self.program = loss_programs(model, loss_fn, loss_name)
 
     def loss_and_grad(self, X: Sequence[Any], y: Sequence[Any]) -> float:
         """Forward, error and backward on one batch; returns its loss."""
