@@ -21,6 +21,7 @@ from .modes import (
     no_grad,
 )
 from .ops import DomainError
+from .parameters import Parameter, ParameterSlots, ParameterStore, pack
 from .value import Constant, Value, apply, dot, vsum
 
 if TYPE_CHECKING:  # what the lazily loaded names are, for type checkers and editors
@@ -71,6 +72,9 @@ __all__ = [
     "Replay",
     "GradcheckError",
     "Constant",
+    "Parameter",
+    "ParameterSlots",
+    "ParameterStore",
     "Value",
     "apply",
     "TracingError",
@@ -91,6 +95,7 @@ __all__ = [
     "is_grad_enabled",
     "last_renderer",
     "no_grad",
+    "pack",
     "render_svg",
     "topological_order",
     "value_and_grad",

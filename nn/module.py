@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from autograd_core import Value, dot
+from autograd_core import Parameter, Value, dot, pack
 from autograd_core.modes import refuse_while_tracing
 
 from .activations import get_activation, softmax
@@ -279,8 +279,8 @@ class Neuron(Module):
         self._act = get_activation(self.activation).fn
         rng = rng if rng is not None else generator(seed)
         drawn = draw_weights(self.init, rng, nin, fan_out)
-        self.w = [self.add_parameter(f"w.{i}", Value(v)) for i, v in enumerate(drawn)]
-        self.b = self.add_parameter("b", Value(0.0), bias=True)
+        self.w = [self.add_parameter(f"w.{i}", Parameter(v)) for i, v in enumerate(drawn)]
+        self.b = self.add_parameter("b", Parameter(0.0), bias=True)
         self._wx_name = self._z_name = self._a_name = ""
         self.name_values()
 
@@ -464,6 +464,7 @@ class MLP(Module):
         self._output_names = [f"p[{j}]" for j in range(nouts[-1])]
         for i, d in enumerate(self.dropouts):
             self.add_module(f"dropouts.{i}", d)
+        pack(self.parameters())  # one store for the model: arrays for optimizers and programs
 
     @classmethod
     def count_parameters(cls, config: dict[str, Any]) -> int:

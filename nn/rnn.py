@@ -23,7 +23,7 @@ import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from autograd_core import Value, dot
+from autograd_core import Parameter, Value, dot, pack
 
 from .activations import get_activation
 from .init import draw_weights, resolve_init
@@ -90,19 +90,20 @@ class RNN(Module):
         rng = generator(seed)
         fan_in = nin + nhidden
         self.wx = [
-            [Value(v) for v in draw_weights(self.init, rng, fan_in, nhidden)[:nin]] for _ in range(nhidden)
+            [Parameter(v) for v in draw_weights(self.init, rng, fan_in, nhidden)[:nin]]
+            for _ in range(nhidden)
         ]
         # Recurrent weights start smaller (scaled by 1/sqrt(nhidden)) so that products of
         # many steps neither explode nor vanish at once.
         self.wh = [
-            [Value(v / math.sqrt(nhidden)) for v in draw_weights(self.init, rng, nhidden, nhidden)]
+            [Parameter(v / math.sqrt(nhidden)) for v in draw_weights(self.init, rng, nhidden, nhidden)]
             for _ in range(nhidden)
         ]
-        self.bh = [Value(0.0) for _ in range(nhidden)]
+        self.bh = [Parameter(0.0) for _ in range(nhidden)]
         self.wy = [
-            [Value(v) for v in draw_weights("xavier_uniform", rng, nhidden, nout)] for _ in range(nout)
+            [Parameter(v) for v in draw_weights("xavier_uniform", rng, nhidden, nout)] for _ in range(nout)
         ]
-        self.by = [Value(0.0) for _ in range(nout)]
+        self.by = [Parameter(0.0) for _ in range(nout)]
         self._name_parameters()
         self._step_names: dict[int, StepNames] = {}  # t -> step t's labels, made on first use
         self._h0_names = [f"h[0][{i}]" for i in range(nhidden)]
@@ -117,6 +118,7 @@ class RNN(Module):
             for j, w in enumerate(self.wy[k]):
                 self.add_parameter(f"wy.{k}.{j}", w)
             self.add_parameter(f"by.{k}.b", self.by[k], bias=True)
+        pack(self.parameters())  # one store for the model: arrays for optimizers and programs
 
     def _name_parameters(self) -> None:
         # The names of the equations in the module's docstring (and of lesson 07).

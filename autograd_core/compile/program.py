@@ -44,6 +44,7 @@ import numpy as np
 from ..backward import gradients
 from ..modes import TracingError, gc_paused
 from ..ops import ADD, ARRAY, DOT, RELU, SIGMOID, STOP_GRADIENT, TANH, DomainError, Op
+from ..parameters import ParameterSlots
 from ..value import Value
 from .trace import Trace, changed_constants, nudged, trace_twice
 
@@ -701,6 +702,7 @@ class Compiled:
             layout = _Layout(graph, plans)
             self.steps = _build_steps(graph, plans, layout)
         self.params: list[Value] = layout.params
+        self.slots = ParameterSlots(self.params)  # read and written as arrays when packed
         self.scalars = np.array(layout.values, dtype=float)
         self.n_rows = layout.n_rows
         self.n_inputs = len(tr.inputs)
@@ -751,7 +753,7 @@ class Compiled:
         A = self._batch(X)
         S = self.scalars.copy()
         if self.params:
-            S[: len(self.params)] = [p.data for p in self.params]  # parameters: read fresh
+            S[: len(self.params)] = self.slots.read()  # parameters: read fresh
         ws = _Workspace(_POOL.take((self.n_rows, A.shape[0])), S)
         ws.V[: self.n_inputs] = A.T
         try:
@@ -818,8 +820,7 @@ class Compiled:
         grads = ws.GS[: len(self.params)]
         if not accumulate:
             return out, grads
-        for p, gp in zip(self.params, grads.tolist()):
-            p.grad += gp
+        self.slots.add_grads(grads)
         return out
 
     def _backward(self, ws: _Workspace, saved: list[Any], row: int, weight: Any) -> None:

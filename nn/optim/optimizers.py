@@ -2,6 +2,11 @@
 and ``zero_grad()``; each docstring writes its update rule out, in the notation of
 ``torch.optim``'s: parameter ``θ``, gradient ``g_t``, learning rate ``γ``, weight decay ``λ``.
 The rules match torch.optim's (tests compare them step by step when torch is installed).
+
+Each step is array arithmetic over all the parameters at once: a model's parameters live
+in one ``ParameterStore`` (``autograd_core.parameters``), so ``θ`` and ``g`` are its two
+arrays and ``θ ← θ - γ g`` updates them in place; ``zero_grad`` is one fill.
+A list of plain Values works too: their numbers are gathered into arrays and written back.
 """
 
 from __future__ import annotations
@@ -10,7 +15,9 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from autograd_core import Value, no_grad
+import numpy as np
+
+from autograd_core import Parameter, ParameterStore, Value, no_grad, pack
 
 Closure = Callable[[], Any]
 
@@ -48,9 +55,44 @@ class Optimizer:
         if isinstance(lr, bool) or not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
             raise ValueError(f"learning rate must be a positive number, got {lr!r}")
         self.lr = float(lr)
+        packable = all(type(p) is Parameter for p in self.params) and len(set(map(id, self.params))) == len(
+            self.params
+        )
+        self._store: ParameterStore | None = pack(self.params) if packable else None
+
+    def _bound(self) -> ParameterStore | None:
+        """The store holding exactly these parameters (packed again if one has moved)."""
+        store = self._store
+        if store is not None and store.moves:
+            store = self._store = pack(self.params)
+        return store
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(θ, g)``: the parameters' numbers and gradients as float arrays. For packed
+        parameters these are the store's own arrays (updating ``θ`` in place updates the
+        parameters); otherwise copies, written back by ``write``."""
+        store = self._bound()
+        if store is not None:
+            return store.data, store.grad
+        theta = np.array([p.data for p in self.params], dtype=float)
+        return theta, np.array([_grad(p) for p in self.params], dtype=float)
+
+    def write(self, theta: np.ndarray) -> None:
+        """Make ``θ`` the parameters' numbers (nothing to do when it is the store's array)."""
+        store = self._bound()
+        if store is not None:
+            if theta is not store.data:
+                store.data[:] = theta
+            return
+        for p, x in zip(self.params, theta.tolist()):
+            p.data = x
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0 (gradients accumulate otherwise)."""
+        store = self._bound()
+        if store is not None:
+            store.zero_grad()
+            return
         for p in self.params:
             p.grad = 0.0
 
@@ -93,24 +135,19 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
         self.momentum, self.dampening, self.nesterov = momentum, dampening, bool(nesterov)
         self.weight_decay = hyper("weight_decay", weight_decay)
-        self.buffers: list[float | None] = [None] * len(self.params)
+        self.buffer: np.ndarray | None = None  # the momentum b, from the first step on
 
     def step(self, closure: Closure | None = None) -> Any:
         loss = closure() if closure is not None else None
         mu, tau, wd, lr = self.momentum, self.dampening, self.weight_decay, self.lr
-        if not mu and not wd:  # plain SGD, θ ← θ - γ g: one update per parameter, nothing kept
-            for p in self.params:
-                g = p.grad
-                p.data -= lr * (g if type(g) is float else _grad(p))
-            return loss
-        for i, p in enumerate(self.params):
-            g = _grad(p) + wd * p.data
-            if mu:
-                b = self.buffers[i]
-                b = g if b is None else mu * b + (1.0 - tau) * g
-                self.buffers[i] = b
-                g = g + mu * b if self.nesterov else b
-            p.data -= lr * g
+        theta, g = self.arrays()
+        if wd:
+            g = g + wd * theta
+        if mu:
+            b = self.buffer = g.copy() if self.buffer is None else mu * self.buffer + (1.0 - tau) * g
+            g = g + mu * b if self.nesterov else b
+        theta -= lr * g
+        self.write(theta)
         return loss
 
 
@@ -138,20 +175,20 @@ class RMSprop(Optimizer):
         self.alpha, self.eps = hyper("alpha", alpha, 0.0, 1.0, True), hyper("eps", eps)
         self.momentum = hyper("momentum", momentum, 0.0, 1.0, True)
         self.weight_decay = hyper("weight_decay", weight_decay)
-        self.square_avg = [0.0] * len(self.params)
-        self.buffers = [0.0] * len(self.params)
+        self.square_avg = np.zeros(len(self.params))
+        self.buffer = np.zeros(len(self.params))
 
     def step(self, closure: Closure | None = None) -> Any:
         loss = closure() if closure is not None else None
         a, eps, mu, lr = self.alpha, self.eps, self.momentum, self.lr
-        for i, p in enumerate(self.params):
-            g = _grad(p) + self.weight_decay * p.data
-            v = a * self.square_avg[i] + (1.0 - a) * g * g
-            self.square_avg[i] = v
-            update = g / (math.sqrt(v) + eps)
-            if mu:
-                update = self.buffers[i] = mu * self.buffers[i] + update
-            p.data -= lr * update
+        theta, g = self.arrays()
+        g = g + self.weight_decay * theta
+        v = self.square_avg = a * self.square_avg + (1.0 - a) * g * g
+        update = g / (np.sqrt(v) + eps)
+        if mu:
+            update = self.buffer = mu * self.buffer + update
+        theta -= lr * update
+        self.write(theta)
         return loss
 
 
@@ -182,8 +219,8 @@ class Adam(Optimizer):
         self.beta1 = hyper("betas[0]", betas[0], 0.0, 1.0, True)
         self.beta2 = hyper("betas[1]", betas[1], 0.0, 1.0, True)
         self.eps, self.weight_decay = hyper("eps", eps), hyper("weight_decay", weight_decay)
-        self.m = [0.0] * len(self.params)
-        self.v = [0.0] * len(self.params)
+        self.m = np.zeros(len(self.params))
+        self.v = np.zeros(len(self.params))
         self.t = 0
 
     def step(self, closure: Closure | None = None) -> Any:
@@ -192,15 +229,15 @@ class Adam(Optimizer):
         b1, b2, eps, lr, wd = self.beta1, self.beta2, self.eps, self.lr, self.weight_decay
         c1 = 1.0 - b1**self.t
         c2 = 1.0 - b2**self.t
-        for i, p in enumerate(self.params):
-            g = _grad(p)
-            if self.decoupled:
-                p.data -= lr * wd * p.data
-            else:
-                g += wd * p.data
-            m = self.m[i] = b1 * self.m[i] + (1.0 - b1) * g
-            v = self.v[i] = b2 * self.v[i] + (1.0 - b2) * g * g
-            p.data -= lr * (m / c1) / (math.sqrt(v / c2) + eps)
+        theta, g = self.arrays()
+        if self.decoupled:
+            theta -= lr * wd * theta
+        else:
+            g = g + wd * theta
+        m = self.m = b1 * self.m + (1.0 - b1) * g
+        v = self.v = b2 * self.v + (1.0 - b2) * g * g
+        theta -= lr * (m / c1) / (np.sqrt(v / c2) + eps)
+        self.write(theta)
         return loss
 
 
@@ -248,22 +285,20 @@ class Rprop(Optimizer):
             hyper("step_sizes[0]", step_sizes[0]),
             hyper("step_sizes[1]", step_sizes[1]),
         )
-        self.steps = [self.lr] * len(self.params)
-        self.prev = [0.0] * len(self.params)
+        self.steps = np.full(len(self.params), self.lr)
+        self.prev = np.zeros(len(self.params))
 
     def step(self, closure: Closure | None = None) -> Any:
         loss = closure() if closure is not None else None
-        for i, p in enumerate(self.params):
-            g = _grad(p)
-            s = g * self.prev[i]
-            if s > 0:
-                self.steps[i] = min(self.steps[i] * self.eta_plus, self.step_max)
-            elif s < 0:
-                self.steps[i] = max(self.steps[i] * self.eta_minus, self.step_min)
-                g = 0.0  # skip this update; the next step starts afresh
-            if g:
-                p.data -= math.copysign(self.steps[i], g)
-            self.prev[i] = g
+        theta, g = self.arrays()
+        s = g * self.prev
+        grow, shrink = s > 0, s < 0
+        self.steps = np.where(grow, np.minimum(self.steps * self.eta_plus, self.step_max), self.steps)
+        self.steps = np.where(shrink, np.maximum(self.steps * self.eta_minus, self.step_min), self.steps)
+        g = np.where(shrink, 0.0, g)  # a sign change skips this update; the next starts afresh
+        theta -= np.where(g != 0.0, np.copysign(self.steps, g), 0.0)
+        self.write(theta)
+        self.prev = g
         return loss
 
 
@@ -299,17 +334,31 @@ class ConjugateGradient(Optimizer):
         self.max_line_search, self.c, self.curvature = max_line_search, c, curvature
         self.restart = restart or max(len(self.params), 1)
         self.alpha = self.lr
-        self.prev_grad: list[float] | None = None
-        self.direction: list[float] | None = None
+        self.prev_grad: np.ndarray | None = None
+        self.direction: np.ndarray | None = None
         self.iterations = 0
 
-    def _try(self, closure: Closure, start: list[float], d: list[float], alpha: float) -> tuple[float, float]:
+    def _try(self, closure: Closure, start: np.ndarray, d: np.ndarray, alpha: float) -> tuple[float, float]:
         """Move to θ + α d; return (loss, slope along d) there."""
         with no_grad():
-            for p, x0, di in zip(self.params, start, d):
-                p.data = x0 + alpha * di
+            self.write(start + alpha * d)
         loss = _loss_value(closure())
-        return loss, sum(_grad(p) * di for p, di in zip(self.params, d))
+        return loss, float(np.dot(self.arrays()[1], d))
+
+    def _direction(self, g: np.ndarray) -> tuple[np.ndarray, float]:
+        """The search direction (Polak-Ribière, or steepest descent at a restart or when
+        that is not downhill) and the slope along it."""
+        d = -g
+        if self.prev_grad is not None and self.direction is not None and self.iterations % self.restart:
+            gp = self.prev_grad
+            denom = float(np.dot(gp, gp))
+            beta = max(0.0, float(np.dot(g, g - gp)) / denom) if denom else 0.0
+            d = -g + beta * self.direction
+        slope0 = float(np.dot(g, d))
+        if slope0 >= 0:  # not a descent direction: restart with steepest descent
+            d = -g
+            slope0 = -float(np.dot(g, g))
+        return d, slope0
 
     def step(self, closure: Closure | None = None) -> Any:
         if closure is None:
@@ -318,21 +367,13 @@ class ConjugateGradient(Optimizer):
                 "(zero_grad, forward, backward, return loss), as torch.optim.LBFGS"
             )
         loss0 = _loss_value(closure())
-        g = [_grad(p) for p in self.params]
-        d = [-x for x in g]
-        if self.prev_grad is not None and self.direction is not None and self.iterations % self.restart:
-            gp = self.prev_grad
-            denom = sum(x * x for x in gp)
-            beta = max(0.0, sum(a * (a - b) for a, b in zip(g, gp)) / denom) if denom else 0.0
-            d = [-a + beta * b for a, b in zip(g, self.direction)]
-        slope0 = sum(a * b for a, b in zip(g, d))
-        if slope0 >= 0:  # not a descent direction: restart with steepest descent
-            d = [-x for x in g]
-            slope0 = -sum(x * x for x in g)
+        theta, grads = self.arrays()
+        g = grads.copy()
+        d, slope0 = self._direction(g)
         self.iterations += 1
         if slope0 == 0:
             return loss0
-        start = [p.data for p in self.params]
+        start = theta.copy()
         best: tuple[float, float] | None = None  # (alpha, loss) of the best Armijo point
         prev_a, prev_s = 0.0, slope0
         alpha = self.alpha

@@ -7,10 +7,13 @@ Array-likes are welcome as in scikit-learn: lists, tuples, NumPy arrays, pandas
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 CLASSIFICATION = {"bce", "binary_cross_entropy", "cross_entropy", "hinge"}
 BINARY = {"bce", "binary_cross_entropy"}
@@ -95,18 +98,74 @@ def shape_labels(model: Any, y: list[Any], loss_name: str | None, what: str) -> 
     return y
 
 
-def check_data(model: Any, X: Sequence[Any], y: Sequence[Any], loss_name: str | None, what: str) -> None:
-    """Raise ``ValueError`` naming the first bad sample, label or size mismatch."""
+#: The element types a table of samples may hold to be read in one go (``numeric_table``).
+_PLAIN = {float, int, bool, np.float64, np.float32, np.int64, np.int32, np.bool_}
+
+
+def numeric_table(samples: Sequence[Any]) -> np.ndarray | None:
+    """The samples as one float array, when every sample is a number or a flat list of
+    numbers of one length (an MLP's data): read in one go, and checked in one go by
+    ``check_data``. ``None`` for anything else (sequences, strings, Values, ...), which is
+    checked sample by sample."""
+    if not len(samples):
+        return None
+    first = samples[0]
+    if type(first) in _PLAIN:
+        flat = samples
+    elif isinstance(first, (list, tuple)):
+        width = len(first)
+        if any(type(x) not in (list, tuple) or len(x) != width for x in samples):
+            return None
+        flat = list(itertools.chain.from_iterable(samples))
+    else:
+        return None
+    if not set(map(type, flat)) <= _PLAIN:
+        return None
+    return np.array(flat, dtype=float).reshape(len(samples), -1)
+
+
+def _check_table(model: Any, X: Sequence[Any], table: np.ndarray, what: str) -> None:
+    """``check_data``'s per-sample checks, for samples read into ``table``: the model
+    takes one sample of this width (then it takes all), and every number is finite."""
+    try:
+        model.check_input(X[0])
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{what}: sample 0: {exc}") from None
+    bad = ~np.isfinite(table)
+    if bad.any():
+        i, j = np.argwhere(bad)[0].tolist()
+        v = float(table[i, j])
+        raise ValueError(f"{what}: sample {i} contains {v!r:.40} (NaN or inf, or too large for a float)")
+
+
+def check_data(
+    model: Any,
+    X: Sequence[Any],
+    y: Sequence[Any],
+    loss_name: str | None,
+    what: str,
+    table: np.ndarray | None = None,
+) -> None:
+    """Raise ``ValueError`` naming the first bad sample, label or size mismatch
+    (``table``: the samples as ``numeric_table`` read them, checked in one go)."""
     if len(X) == 0:
         raise ValueError(f"{what} is empty: fit needs at least one sample")
     if len(X) != len(y):
         raise ValueError(f"{what}: X has {len(X)} samples but y has {len(y)} labels")
+    if table is not None:
+        _check_table(model, X, table, what)
+        _check_targets_or_labels(model, y, loss_name, what)
+        return
     for i, x in enumerate(X):
         try:
             model.check_input(x)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{what}: sample {i}: {exc}") from None
         _check_features(x, i, what)
+    _check_targets_or_labels(model, y, loss_name, what)
+
+
+def _check_targets_or_labels(model: Any, y: Sequence[Any], loss_name: str | None, what: str) -> None:
     if loss_name in CLASSIFICATION:
         _check_labels(model, y, loss_name, what)
     elif loss_name == "mse":

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from autograd_core import Compiled, TracingError, compile
+from autograd_core.parameters import ParameterSlots
 
 from ..losses import Loss
 
@@ -79,6 +80,9 @@ def shape_key(dims: Sequence[int]) -> Any:
 def as_table(samples: Sequence[Any]) -> tuple[np.ndarray, Any] | None:
     """The samples as one (n, numbers per sample) float array and their common shape
     key, when they all have one shape; ``None`` for ragged samples."""
+    if isinstance(samples, np.ndarray) and samples.dtype.kind in "biuf" and samples.ndim:
+        table = samples.astype(float, copy=False)  # fit's batches: rows of an array read once
+        return table.reshape(len(table), -1), shape_key(table.shape[1:])
     flat = _flat_rows(samples)
     if flat is not None:
         return flat, shape_key(flat.shape[1:])
@@ -104,6 +108,13 @@ def _flat_rows(samples: Sequence[Any]) -> np.ndarray | None:
         return np.fromiter(itertools.chain.from_iterable(samples), dtype=float, count=n * d).reshape(n, d)
     except (TypeError, ValueError, IndexError):  # numbers, nested lists, strings, ...
         return None
+
+
+def _label(c: np.generic) -> Any:
+    """A class from ``np.unique``: labels read into a float array come back as the class
+    numbers they are (1.0 -> 1), so ``one_hot`` can index by them."""
+    x = c.item()
+    return int(x) if isinstance(x, float) and x.is_integer() else x
 
 
 def examples(data: np.ndarray, k: int = 1) -> np.ndarray:
@@ -155,6 +166,7 @@ class CompiledModel:
         # e.g. a class label -> one-hot list, so cross_entropy can trace its target
         self.encode = encode_target
         self.params = model.parameters()
+        self.slots = ParameterSlots(self.params)  # their gradients added as one array
         self.slot = {id(p): i for i, p in enumerate(self.params)}
         self.programs: OrderedDict[Any, Compiled] = OrderedDict()  # least recently used first
         self._slots: dict[int, np.ndarray] = {}  # id(program) -> its parameters' slots in self.params
@@ -239,12 +251,15 @@ class CompiledModel:
             labels = np.asarray(y)
             if labels.ndim == 1 and labels.dtype.kind in "biuf":  # class labels: encode each class once
                 classes, which = np.unique(labels, return_inverse=True)
-                encoded = [encode(c.item()) for c in classes]
+                # labels read into a float array come back as the class numbers they are
+                encoded = [encode(_label(c)) for c in classes]
                 rows = np.array([flatten(e)[0] for e in encoded], dtype=float)[which.ravel()]
                 return (lambda i: encoded[which.ravel()[i]]), (lambda idx: rows[idx])
             y = [encode(t) for t in y]
         table = as_table(y)
         if table is not None:
+            if isinstance(y, np.ndarray):  # a target as the loss takes it: a number, or a list
+                return (lambda i: y[i].tolist()), lambda idx: table[0][idx]
             return y.__getitem__, lambda idx: table[0][idx]
         return y.__getitem__, lambda idx: np.array([flatten(y[i])[0] for i in idx.tolist()], dtype=float)
 
@@ -280,9 +295,8 @@ class CompiledModel:
                     out = program(inputs)
                 total += float(out @ w[idx[sub]])
         if grads is not None:
-            # One pass over the parameters per batch, however many programs ran.
-            for p, g in zip(self.params, grads.tolist()):
-                p.grad += g
+            # Once per batch, however many programs ran.
+            self.slots.add_grads(grads)
         return total
 
     def _by_target(

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
+
 from ..arraylike import to_list
 from ..losses import Loss, get_loss
 from ..metrics import METRICS
@@ -21,7 +23,7 @@ from ..optim import Adam, LRScheduler, Optimizer
 from ..optim.optimizers import PRESETS, make_optimizer
 from ..rng import Seed, generator
 from .callbacks import Callback, EarlyStopping, GradientFlow, ProgressBar, SchedulerStep, StopOnDivergence
-from .checks import check_count, check_data, check_strength, class_weights, shape_labels
+from .checks import check_count, check_data, check_strength, class_weights, numeric_table, shape_labels
 from .engines import Penalty, check_engine, make_engine
 from .history import History
 from .predict import predict_classes
@@ -97,7 +99,11 @@ class TrainingRun:
         self.model = model
         self.loss_fn, loss_name = resolve_loss(loss, model)
         self.X, self.y = to_list(X, "X"), shape_labels(model, to_list(y, "y"), loss_name, "training data")
-        check_data(model, self.X, self.y, loss_name, "training data")
+        # Numbers in one array, read and checked once; the compiled engine's batches are
+        # rows of it (the eager engine builds its graphs from the lists).
+        self.table = numeric_table(self.X) if opts["engine"] == "compiled" else None
+        self.targets = numeric_table(self.y) if self.table is not None else None
+        check_data(model, self.X, self.y, loss_name, "training data", self.table)
         self.validation = _validation(opts["validation"])
         if self.validation is not None:
             Xv, yv = self.validation
@@ -130,7 +136,7 @@ class TrainingRun:
 
     def step(self, idx: list[int]) -> float:
         """Forward, error, backward (the engine) and update (the optimizer) on a batch."""
-        X, y = [self.X[i] for i in idx], [self.y[i] for i in idx]
+        X, y = self.batch(idx)
 
         def closure() -> float:
             self.optimizer.zero_grad()
@@ -146,6 +152,17 @@ class TrainingRun:
         for cb in self.callbacks:
             cb.on_batch_end(self, loss)
         return loss
+
+    def batch(self, idx: list[int]) -> tuple[Any, Any]:
+        """The samples and targets at ``idx``: rows of the arrays read once when there are
+        some (all of them, without a copy, for an unshuffled full batch), else lists."""
+        if self.table is not None and self.targets is not None:
+            if len(idx) == len(self.table) and not self.shuffle:
+                return self.table, self.targets[:, 0] if self.targets.shape[1] == 1 else self.targets
+            rows = np.fromiter(idx, dtype=np.intp, count=len(idx))
+            t = self.targets[rows]
+            return self.table[rows], t[:, 0] if t.shape[1] == 1 else t
+        return [self.X[i] for i in idx], [self.y[i] for i in idx]
 
     def end_epoch(self, epoch: int) -> dict[str, Any]:
         """Measure the epoch (loss, validation loss, metrics), record it, tell callbacks."""
