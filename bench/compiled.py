@@ -21,7 +21,16 @@ chainrule and the hand-written step get a number), the arrays chainrule keeps be
 steps included. A last table splits chainrule's step into the compiled program, the
 engine around it and the optimizer.
 
-    python bench/compiled.py [--repeat 15] [--sizes 100x16,1000x16,1000x64,10000x64] [--threads 1]
+``--level fit`` times what a user runs instead: ``fit(model, X, y, loss="mse",
+optimizer=SGD, epochs=20, engine="compiled", batch_size=None)`` on the data as
+``make_moons`` gives it (lists), per epoch, with everything ``fit`` does billed (checking
+and reading the data, the history, the callbacks); and a ``fit(..., epochs=1)`` call, as
+a notebook makes to plot as it trains, against an epoch of the 20-epoch call.
+``--dtype float32`` runs chainrule's program in single precision (``fit(...,
+dtype="float32")``), the other engines in float64 as before.
+
+    python bench/compiled.py [--level step|fit] [--dtype float64|float32] [--repeat 15]
+                             [--sizes 100x16,1000x16,1000x64,10000x64] [--threads 1]
 """
 
 from __future__ import annotations
@@ -38,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from nn import MLP, optim
+from nn import MLP, fit, optim
 from nn.data import make_moons
 from nn.losses import mse
 from nn.training.engines import CompiledEngine, Penalty
@@ -47,6 +56,8 @@ Step = Callable[[], Any]
 LR = 0.05
 SIZES = "100x16,1000x16,1000x64,10000x64"
 THREADS = {"n": 1}  # threads for every engine (set by --threads)
+DTYPE = {"name": "float64"}  # chainrule's program precision (set by --dtype)
+FIT_EPOCHS = 20  # epochs of the long fit call at --level fit
 
 
 def moons(n: int) -> tuple[list[list[float]], list[float]]:
@@ -87,6 +98,21 @@ class ChainruleStep:
             "engine (loss_and_grad)": lambda: self.engine.loss_and_grad(self.X, self.y),
             "optimizer (zero_grad + step)": optimizer,
         }
+
+
+class FitEpochs:
+    """``fit(..., engine="compiled", batch_size=None)`` as a user calls it, ``epochs``
+    epochs per call; ``epochs`` is what one call is divided by to give a time per epoch."""
+
+    def __init__(self, X: list[list[float]], y: list[float], h: int, epochs: int) -> None:
+        self.X, self.y, self.epochs = X, y, epochs
+        self.model = MLP(2, [h, h, 1], seed=0)
+        self.opt = optim.SGD(self.model.parameters(), lr=LR)
+
+    def __call__(self) -> float:
+        history = fit(self.model, self.X, self.y, loss="mse", optimizer=self.opt, epochs=self.epochs,
+                      engine="compiled", batch_size=None, progress=False, dtype=DTYPE["name"])  # fmt: skip
+        return float(history.history["loss"][-1])
 
 
 def chainrule_step(X: list[list[float]], y: list[float], h: int) -> Step:
@@ -191,13 +217,20 @@ ENGINES: dict[str, Callable[[list[list[float]], list[float], int], Step]] = {
     "jax.jit": jax_step,
     "by hand": by_hand_step,
 }
+FIT_ENGINES: dict[str, Callable[[list[list[float]], list[float], int], Step]] = {
+    "chainrule fit": lambda X, y, h: FitEpochs(X, y, h, FIT_EPOCHS),
+    "one-epoch fit": lambda X, y, h: FitEpochs(X, y, h, 1),
+    "torch": torch_step,
+    "jax.jit": jax_step,
+    "by hand": by_hand_step,
+}
 
 
-def make_steps(n: int, h: int, missing: set[str]) -> dict[str, Step]:
+def make_steps(n: int, h: int, missing: set[str], engines: dict[str, Any] = ENGINES) -> dict[str, Step]:
     """One step function per installed engine (warmed up: traced, jitted, allocated)."""
     X, y = moons(n)
     steps: dict[str, Step] = {}
-    for name, make in ENGINES.items():
+    for name, make in engines.items():
         try:
             steps[name] = make(X, y, h)
         except ImportError:
@@ -228,7 +261,8 @@ def time_steps(steps: dict[str, Step], repeat: int) -> dict[str, float]:
             t = time.perf_counter()
             for _ in range(inner[name]):
                 step()
-            times[name].append((time.perf_counter() - t) / inner[name])
+            epochs = getattr(step, "epochs", 1)  # a fit call of several epochs: time per epoch
+            times[name].append((time.perf_counter() - t) / inner[name] / epochs)
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
@@ -326,6 +360,24 @@ def report(rows: list[Row], missing: set[str]) -> None:
         print(f"({name} is not installed: its column is left out)")
 
 
+def report_fit(rows: list[tuple[str, dict[str, float]]], missing: set[str]) -> None:
+    """Print the fit-level table: a 20-epoch call's epoch against the peers' steps, and a
+    one-epoch call against that epoch."""
+    peers = [e for e in ("torch", "jax.jit", "by hand") if e not in missing]
+    print(f"\nmedian ms per epoch of fit(..., engine='compiled', batch_size=None), {DTYPE['name']}")
+    head = " | ".join(f"{e} ms" for e in peers)
+    ratios = " | ".join(f"fit / {e}" for e in peers)
+    print(f"| N x H | fit epoch ms | one-epoch fit call ms | {head} | {ratios} | one-epoch call / epoch |")
+    print("|---" * (3 + 2 * len(peers) + 1) + "|")
+    for size, med in rows:
+        f, one = med["chainrule fit"], med["one-epoch fit"]
+        cells = " | ".join(f"{med[e] * 1e3:.3g}" for e in peers)
+        rel = " | ".join(f"{f / med[e]:.2f}" for e in peers)
+        print(f"| {size} | {f * 1e3:.3g} | {one * 1e3:.3g} | {cells} | {rel} | {one / f:.2f} |")
+    for name in sorted(missing):
+        print(f"({name} is not installed: its column is left out)")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse the options, run every size, print the tables."""
     parser = argparse.ArgumentParser(
@@ -339,12 +391,28 @@ def main(argv: list[str] | None = None) -> None:
         default=1,
         help="threads for NumPy's BLAS, torch and XLA (default 1, as torch's)",
     )
+    parser.add_argument(
+        "--level", choices=("step", "fit"), default="step", help="time a step, or fit's epochs"
+    )
+    parser.add_argument(
+        "--dtype", choices=("float64", "float32"), default="float64", help="chainrule's precision"
+    )
     args = parser.parse_args(argv)
+    DTYPE["name"] = args.dtype
     limit_threads(args.threads)
     print(f"NumPy {np.__version__}, BLAS: {blas_summary()}")
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
         print(f"  {var}={os.environ.get(var, '(unset)')}")
     missing: set[str] = set()
+    if args.level == "fit":
+        fit_rows = []
+        for size in args.sizes.split(","):
+            n, h = (int(v) for v in size.lower().split("x"))
+            med = time_steps(make_steps(n, h, missing, FIT_ENGINES), args.repeat)
+            fit_rows.append((f"{n} x {h}", med))
+            print(f"{n} x {h}: " + ", ".join(f"{e} {t * 1e3:.3g} ms" for e, t in med.items()), flush=True)
+        report_fit(fit_rows, missing)
+        return
     rows = []
     for size in args.sizes.split(","):
         n, h = (int(v) for v in size.lower().split("x"))

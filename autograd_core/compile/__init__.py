@@ -5,6 +5,6 @@
 """
 
 from ..modes import TracingError
-from .program import Compiled, compile, release_buffers
+from .program import Compiled, compile, program_dtype, release_buffers
 
-__all__ = ["Compiled", "TracingError", "compile", "release_buffers"]
+__all__ = ["Compiled", "TracingError", "compile", "program_dtype", "release_buffers"]

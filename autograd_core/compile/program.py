@@ -244,7 +244,7 @@ class _Column:
             return ws.V[self.rows]
         if self.kind == "scalars":
             return ws.S[self.slots][:, None]
-        out = np.empty((self.n, ws.V.shape[1]))
+        out = np.empty((self.n, ws.V.shape[1]), dtype=ws.V.dtype)
         out[self.row_pos] = ws.V[self.rows]
         out[self.scalar_pos] = ws.S[self.slots][:, None]
         return out
@@ -693,8 +693,13 @@ class Compiled:
     """A traced scalar function as a batched NumPy program (see ``compile``)."""
 
     def __init__(
-        self, fn: Callable[..., Any], example: Sequence[float], check: Sequence[float] | None = None
+        self,
+        fn: Callable[..., Any],
+        example: Sequence[float],
+        check: Sequence[float] | None = None,
+        dtype: Any = "float64",
     ):
+        self.dtype = program_dtype(dtype)
         with gc_paused():
             tr, second = trace_twice(fn, example, check)
             graph = _Graph(tr)
@@ -714,7 +719,11 @@ class Compiled:
         self.scratch_rows = max((s.width for s in self.steps if isinstance(s, _Dense)), default=0)
         frozen = changed_constants(tr, second)
         if frozen:
-            self._verify(second, frozen)
+            precision, self.dtype = self.dtype, np.dtype(np.float64)  # checked to float64's precision
+            try:
+                self._verify(second, frozen)
+            finally:
+                self.dtype = precision
 
     def _verify(self, second: Trace, frozen: list[str]) -> None:
         """Numbers were frozen into constants while tracing: accept the program only if
@@ -742,7 +751,7 @@ class Compiled:
 
     # -- running ----------------------------------------------------------------------
     def _batch(self, X: Any) -> np.ndarray:
-        A = np.asarray(X, dtype=float)
+        A = np.asarray(X, dtype=self.dtype)
         if A.ndim == 1:
             A = A[:, None] if self.n_inputs == 1 else A[None, :]
         if A.ndim != 2 or A.shape[1] != self.n_inputs:
@@ -751,10 +760,10 @@ class Compiled:
 
     def _forward(self, X: Any, keep: bool) -> tuple[_Workspace, list[Any]]:
         A = self._batch(X)
-        S = self.scalars.copy()
+        S = self.scalars.astype(self.dtype)  # a copy
         if self.params:
             S[: len(self.params)] = self.slots.read()  # parameters: read fresh
-        ws = _Workspace(_POOL.take((self.n_rows, A.shape[0])), S)
+        ws = _Workspace(_POOL.take((self.n_rows, A.shape[0]), self.dtype), S)
         ws.V[: self.n_inputs] = A.T
         try:
             with np.errstate(all="ignore"):
@@ -811,7 +820,7 @@ class Compiled:
             out = self._outputs(ws)
             if check:
                 self._check_finite(ws.V, out)
-            ws.GS = np.zeros(len(ws.S))
+            ws.GS = np.zeros(len(ws.S), self.dtype)
             kind, row = self.output_places[0]
             if kind == "row":
                 self._backward(ws, saved, row, weight)
@@ -825,11 +834,11 @@ class Compiled:
 
     def _backward(self, ws: _Workspace, saved: list[Any], row: int, weight: Any) -> None:
         batch = ws.V.shape[1]
-        ws.G = _POOL.take(ws.V.shape)
+        ws.G = _POOL.take(ws.V.shape, self.dtype)
         ws.G[self.zero_rows] = 0.0
         ws.G[row] = weight
         if self.scratch_rows:
-            ws.tmp = _POOL.take((self.scratch_rows, batch))
+            ws.tmp = _POOL.take((self.scratch_rows, batch), self.dtype)
         with np.errstate(all="ignore"):
             for step, s in zip(reversed(self.steps), reversed(saved)):
                 if step.needs_grad:
@@ -870,11 +879,31 @@ def _numbers(values: Any, what: str) -> list[float]:
     return found
 
 
+def program_dtype(dtype: Any) -> np.dtype[Any]:
+    """``"float64"`` (the default, the eager engine's precision) or ``"float32"`` (about
+    twice as fast on large batches, ~7 significant digits), as a NumPy dtype; anything
+    else is a ``ValueError``."""
+    try:
+        found = np.dtype(dtype)
+    except TypeError:
+        found = None
+    if found not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r:.40}")
+    return found
+
+
 def compile(
-    fn: Callable[..., Any], example: Sequence[float], check: Sequence[float] | None = None
+    fn: Callable[..., Any],
+    example: Sequence[float],
+    check: Sequence[float] | None = None,
+    dtype: Any = "float64",
 ) -> Compiled:
     """Trace ``fn`` (a function of scalar ``Value`` inputs returning a ``Value`` or a
     list of them) on ``example`` and return a batched program.
+
+    ``dtype="float32"`` runs the program in single precision: the parameters are read
+    into float32 and the gradients added back into their float64 numbers; about 7
+    significant digits, against float64's 15 (the default, as the eager engine).
 
     The function is traced a second time, on ``check`` if given (else on a point next
     to ``example``), to detect data-dependent control flow (the two graphs differ) and
@@ -892,4 +921,4 @@ def compile(
     again = _numbers(check, "check") if check is not None else None
     if again is not None and len(again) != len(ex):
         raise ValueError(f"check has {len(again)} numbers, the example {len(ex)}")
-    return Compiled(fn, ex, again)
+    return Compiled(fn, ex, again, dtype)

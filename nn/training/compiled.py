@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from autograd_core import Compiled, TracingError, compile
+from autograd_core.compile import program_dtype
 from autograd_core.parameters import ParameterSlots
 
 from ..losses import Loss
@@ -81,7 +82,8 @@ def as_table(samples: Sequence[Any]) -> tuple[np.ndarray, Any] | None:
     """The samples as one (n, numbers per sample) float array and their common shape
     key, when they all have one shape; ``None`` for ragged samples."""
     if isinstance(samples, np.ndarray) and samples.dtype.kind in "biuf" and samples.ndim:
-        table = samples.astype(float, copy=False)  # fit's batches: rows of an array read once
+        # fit's batches: rows of an array read once (float32 kept for a float32 program)
+        table = samples if samples.dtype.kind == "f" else samples.astype(float)
         return table.reshape(len(table), -1), shape_key(table.shape[1:])
     flat = _flat_rows(samples)
     if flat is not None:
@@ -139,19 +141,21 @@ def _by_shape(samples: Sequence[Any]) -> Iterator[tuple[Any, np.ndarray, np.ndar
         yield shape, np.array(idx), np.array([flat[i][0] for i in idx], dtype=float)
 
 
-# model -> its compiled forward programs. Held weakly both ways (the programs refer to
-# the model through a weak reference), so a model and its programs go away together.
-_FORWARD: weakref.WeakKeyDictionary[Any, CompiledModel] = weakref.WeakKeyDictionary()
+# model -> its compiled forward programs, by precision. Held weakly both ways (the
+# programs refer to the model through a weak reference), so a model and its programs go
+# away together.
+_FORWARD: weakref.WeakKeyDictionary[Any, dict[str, CompiledModel]] = weakref.WeakKeyDictionary()
 
 
-def forward_programs(model: Any) -> CompiledModel:
+def forward_programs(model: Any, dtype: Any = "float64") -> CompiledModel:
     """The model's compiled forward passes, kept so that repeated predictions (every
     epoch of ``fit`` with metrics, a plot's grid) trace only once. The programs read
     the parameters fresh at each call, so they stay valid as it trains."""
-    cached = _FORWARD.get(model)
+    name = program_dtype(dtype).name
+    kept = _FORWARD.setdefault(model, {})
+    cached = kept.get(name)
     if cached is None:
-        cached = CompiledModel(model)
-        _FORWARD[model] = cached
+        cached = kept[name] = CompiledModel(model, dtype=name)
     return cached
 
 
@@ -159,9 +163,14 @@ class CompiledModel:
     """Compiled programs for one model: its forward pass and its per-sample loss."""
 
     def __init__(
-        self, model: Any, loss_fn: Loss | None = None, encode_target: Callable[[Any], Any] | None = None
+        self,
+        model: Any,
+        loss_fn: Loss | None = None,
+        encode_target: Callable[[Any], Any] | None = None,
+        dtype: Any = "float64",
     ) -> None:
         self._model = weakref.ref(model)
+        self.dtype = program_dtype(dtype)  # of every program traced for this model
         self.loss_fn = loss_fn
         # e.g. a class label -> one-hot list, so cross_entropy can trace its target
         self.encode = encode_target
@@ -210,7 +219,9 @@ class CompiledModel:
 
     def _forward_maker(self, shape: Any, data: np.ndarray) -> Callable[[], Compiled]:
         model = self.model
-        return lambda: compile(lambda *v: model(unflatten(v, shape)), examples(data)[0].tolist())
+        return lambda: compile(
+            lambda *v: model(unflatten(v, shape)), examples(data)[0].tolist(), dtype=self.dtype
+        )
 
     # -- loss ---------------------------------------------------------------------------
     def _loss_program(self, shape: Any, target: Any, data: np.ndarray, t_row: np.ndarray) -> Compiled:
@@ -227,7 +238,7 @@ class CompiledModel:
                 return loss_fn(model(unflatten(v[:n], shape)), unflatten(v[n:], t_shape))
 
             def make_with_target() -> Compiled:
-                return compile(with_target, examples(data)[0].tolist() + t_row.tolist())
+                return compile(with_target, examples(data)[0].tolist() + t_row.tolist(), dtype=self.dtype)
 
             try:
                 prog = self._program(("loss", shape, t_shape, model.training), make_with_target)
@@ -239,7 +250,9 @@ class CompiledModel:
         def make_with_constant() -> Compiled:
             rows = examples(data, 2).tolist()
             check = rows[1] if len(rows) > 1 else None
-            return compile(lambda *v: loss_fn(model(unflatten(v, shape)), target), rows[0], check)
+            return compile(
+                lambda *v: loss_fn(model(unflatten(v, shape)), target), rows[0], check, dtype=self.dtype
+            )
 
         return self._program(("loss", shape, repr(target), model.training), make_with_constant)
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd_core import Value, gc_paused, no_grad, vsum
+from autograd_core.compile import program_dtype
 
 from ..losses import Loss, l1_penalty, l2_penalty, one_hot
 from .checks import n_outputs
@@ -105,7 +106,7 @@ _LOSS_PROGRAMS: weakref.WeakKeyDictionary[Any, OrderedDict[Any, CompiledModel]] 
 MAX_LOSSES = 4
 
 
-def loss_programs(model: Any, loss_fn: Loss, loss_name: str | None) -> CompiledModel:
+def loss_programs(model: Any, loss_fn: Loss, loss_name: str | None, dtype: str = "float64") -> CompiledModel:
     """The model's compiled per-sample loss, kept with the model between ``fit`` calls.
 
     Why: tracing takes ten times an epoch (a notebook that calls ``fit`` one epoch at a
@@ -115,14 +116,14 @@ def loss_programs(model: Any, loss_fn: Loss, loss_name: str | None) -> CompiledM
     layer replaced) change.
     """
     params = model.parameters()
-    key = (loss_name or loss_fn, repr(model), len(params), hash(tuple(map(id, params))))
+    key = (loss_name or loss_fn, dtype, repr(model), len(params), hash(tuple(map(id, params))))
     kept = _LOSS_PROGRAMS.setdefault(model, OrderedDict())
     program = kept.get(key)
     if program is None or not all(map(operator.is_, program.params, params)):
         k = n_outputs(model) or 1
         multi = loss_name == "cross_entropy" or (loss_name == "hinge" and k > 1)
         encode = (lambda t: one_hot(t, k)) if multi else None
-        program = kept[key] = CompiledModel(model, loss_fn, encode)
+        program = kept[key] = CompiledModel(model, loss_fn, encode, dtype)
     kept.move_to_end(key)
     while len(kept) > MAX_LOSSES:
         kept.popitem(last=False)
@@ -134,10 +135,16 @@ class CompiledEngine:
     each batch one NumPy program."""
 
     def __init__(
-        self, model: Any, loss_fn: Loss, loss_name: str | None, weight: Weight, penalty: Penalty
+        self,
+        model: Any,
+        loss_fn: Loss,
+        loss_name: str | None,
+        weight: Weight,
+        penalty: Penalty,
+        dtype: str = "float64",
     ) -> None:
         self.model, self.weight, self.penalty = model, weight, penalty
-        self.program = loss_programs(model, loss_fn, loss_name)
+        self.program = loss_programs(model, loss_fn, loss_name, dtype)
 
     def loss_and_grad(self, X: Sequence[Any], y: Sequence[Any]) -> float:
         """Forward, error and backward on one batch; returns its loss."""
@@ -155,10 +162,30 @@ class CompiledEngine:
 
 
 def make_engine(
-    engine: str, model: Any, loss_fn: Loss, loss_name: str | None, weight: Weight, penalty: Penalty
+    engine: str,
+    model: Any,
+    loss_fn: Loss,
+    loss_name: str | None,
+    weight: Weight,
+    penalty: Penalty,
+    dtype: str = "float64",
 ) -> EagerEngine | CompiledEngine:
-    """The engine called ``engine`` for this model, loss, weighting and penalty."""
+    """The engine called ``engine`` for this model, loss, weighting and penalty
+    (``dtype``: the compiled engine's precision)."""
     check_engine(engine)
+    check_dtype(engine, dtype)
     if engine == "compiled":
-        return CompiledEngine(model, loss_fn, loss_name, weight, penalty)
+        return CompiledEngine(model, loss_fn, loss_name, weight, penalty, dtype)
     return EagerEngine(model, loss_fn, weight, penalty)
+
+
+def check_dtype(engine: str, dtype: Any) -> str:
+    """``dtype``'s name: "float64" for any engine, "float32" for the compiled one only
+    (the eager engine computes with Python floats); else a ``ValueError`` saying so."""
+    name = program_dtype(dtype).name
+    if name != "float64" and engine != "compiled":
+        raise ValueError(
+            f"dtype={name!r} is for engine='compiled' (the eager engine computes in float64); "
+            "pass engine='compiled', or leave dtype out"
+        )
+    return name

@@ -24,7 +24,7 @@ from ..optim.optimizers import PRESETS, make_optimizer
 from ..rng import Seed, generator
 from .callbacks import Callback, EarlyStopping, GradientFlow, ProgressBar, SchedulerStep, StopOnDivergence
 from .checks import check_count, check_data, check_strength, class_weights, numeric_table, shape_labels
-from .engines import Penalty, check_engine, make_engine
+from .engines import Penalty, check_dtype, check_engine, make_engine
 from .history import History
 from .predict import predict_classes
 
@@ -95,6 +95,7 @@ class TrainingRun:
         self, model: Any, X: Any, y: Any, loss: str | Loss, optimizer: Optimizer | str | None, **opts: Any
     ):
         check_engine(opts["engine"])
+        self.dtype = check_dtype(opts["engine"], opts["dtype"])
         check_count("batch_size", opts["batch_size"], allow_none=True)
         self.model = model
         self.loss_fn, loss_name = resolve_loss(loss, model)
@@ -114,7 +115,7 @@ class TrainingRun:
         weights = class_weights(self.y, opts["class_weight"])
         penalty = Penalty(model, check_strength("l1", opts["l1"]), check_strength("l2", opts["l2"]))
         weight = (lambda t: weights.get(int(t), 1.0)) if weights else None
-        self.engine = make_engine(opts["engine"], model, self.loss_fn, loss_name, weight, penalty)
+        self.engine = make_engine(opts["engine"], model, self.loss_fn, loss_name, weight, penalty, self.dtype)
         self.engine_name = opts["engine"]
         self.batch_size = opts["batch_size"] or len(self.X)
         self.shuffle, self.rng = opts["shuffle"], generator(opts["seed"])
@@ -181,7 +182,7 @@ class TrainingRun:
         return row
 
     def _measure(self, row: dict[str, Any], prefix: str, X: Any, y: Any) -> None:
-        predicted = predict_classes(self.model, X, self.engine_name)
+        predicted = predict_classes(self.model, X, self.engine_name, self.dtype)
         for name, fn in self.metrics:
             row[prefix + name] = fn(y, predicted)
 
@@ -221,6 +222,7 @@ def fit(
     track_gradients: bool = False,
     engine: str = "eager",
     callbacks: Sequence[Callback] = (),
+    dtype: str = "float64",
 ) -> History:
     """Train ``model`` on ``(X, y)`` and return a ``History`` of every epoch.
 
@@ -238,13 +240,15 @@ def fit(
     weight}``. ``track_gradients``: each layer's mean |grad| per epoch in
     ``history.grad_flow``. engine: ``"eager"`` (every graph built, as the pictures show)
     or ``"compiled"`` (traced once, batches run as NumPy programs; same numbers).
-    callbacks: more ``Callback`` objects. X and y: lists, arrays or DataFrames.
+    dtype: the compiled engine's precision, ``"float64"`` (default) or ``"float32"``
+    (about twice as fast on large batches; its loss curve follows float64's to about 1e-5
+    relative). callbacks: more ``Callback`` objects. X and y: lists, arrays or DataFrames.
     """
     check_count("epochs", epochs)
     extra = _standard_callbacks(track_gradients, scheduler, early_stopping, min_delta)
     run = TrainingRun(model, X, y, loss, optimizer, engine=engine, batch_size=batch_size,
                       validation=validation, metrics=metrics, seed=seed, l1=l1, l2=l2, shuffle=shuffle,
-                      class_weight=class_weight, callbacks=[*extra, *callbacks])  # fmt: skip
+                      class_weight=class_weight, callbacks=[*extra, *callbacks], dtype=dtype)  # fmt: skip
     if progress:  # made last: a bar appears only once the arguments are known to be good
         run.callbacks.insert(0, ProgressBar(epochs))
     model.train()

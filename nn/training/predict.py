@@ -10,24 +10,26 @@ from autograd_core import Value, no_grad
 
 from ..arraylike import to_list
 from .compiled import forward_programs
-from .engines import check_engine
+from .engines import check_dtype, check_engine
 
 
-def predict(model: Any, X: Sequence[Any], engine: str = "eager") -> list[Any]:
+def predict(model: Any, X: Sequence[Any], engine: str = "eager", dtype: str = "float64") -> list[Any]:
     """The model's outputs as plain floats (lists of floats for several outputs), in
     eval mode and without recording a graph: whatever the output activation gives (a
     probability after sigmoid or softmax, a logit or a regression value after a linear
     output). ``predict_classes`` gives labels, ``predict_proba`` class probabilities.
     ``engine="compiled"`` runs the whole batch as one NumPy program (much faster for many
-    samples). ``X``: any array-like."""
+    samples; ``dtype="float32"`` runs that program in single precision). ``X``: any
+    array-like."""
     check_engine(engine)
+    check_dtype(engine, dtype)
     X = to_list(X, "X")
     _refuse_one_sample(model, X)
     was_training = model.training
     model.eval()
     try:
         if engine == "compiled":
-            return forward_programs(model).predict(X)
+            return forward_programs(model, dtype).predict(X)
         with no_grad():
             return [_to_float(model(x)) for x in X]
     finally:
@@ -77,12 +79,12 @@ def _to_float(out: Any) -> Any:
     return [_to_float(o) for o in out]
 
 
-def predict_classes(model: Any, X: Sequence[Any], engine: str = "eager") -> list[int]:
+def predict_classes(model: Any, X: Sequence[Any], engine: str = "eager", dtype: str = "float64") -> list[int]:
     """Class labels: argmax over several outputs; for one output, 1 when the output is
     above 0.5 (sigmoid output) or above 0 (a logit or a margin score)."""
     threshold = 0.5 if getattr(model, "output_activation", None) == "sigmoid" else 0.0
     labels = []
-    for out in predict(model, X, engine):
+    for out in predict(model, X, engine, dtype):
         if isinstance(out, list):
             labels.append(max(range(len(out)), key=out.__getitem__))
         else:
