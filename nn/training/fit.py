@@ -104,7 +104,7 @@ class TrainingRun:
         # rows of it (the eager engine builds its graphs from the lists).
         self.table = numeric_table(self.X) if opts["engine"] == "compiled" else None
         self.targets = numeric_table(self.y) if self.table is not None else None
-        check_data(model, self.X, self.y, loss_name, "training data", self.table)
+        check_data(model, self.X, self.y, loss_name, "training data", self.table, self.targets)
         self.validation = _validation(opts["validation"])
         if self.validation is not None:
             Xv, yv = self.validation
