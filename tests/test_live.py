@@ -7,16 +7,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import chromium
+from helpers import chromium, jupyterlab_server, lab_url
 
 pytest.importorskip("graphviz")
 
@@ -68,44 +63,12 @@ def test_recompute_applies_every_op_again() -> None:
 # -- the widget in JupyterLab ------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    pytest.importorskip("jupyterlab")
     pytest.importorskip("anywidget")
     root = tmp_path_factory.mktemp("lab")
-    port, token = _free_port(), "chainrule-test"
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(root / ".jupyter"),
-        "JUPYTER_RUNTIME_DIR": str(root / ".run"),
-    }
-    args = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
-            "--ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-            "--LabApp.news_url=",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]  # fmt: skip
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/api?token={token}", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail(
-            "JupyterLab did not start: " + (proc.stdout.read().decode()[-2000:] if proc.stdout else "")
-        )
-    yield f"{url}/lab/tree/live.ipynb?token={token}", root
-    proc.terminate()
-    proc.wait(20)
+    with jupyterlab_server(root) as base:
+        yield lab_url(base, "live.ipynb"), root
 
 
 def _notebook(path: Path) -> None:

@@ -107,3 +107,26 @@ def test_every_lesson_has_exercises(path: Path) -> None:
         else:
             assert what == "answer" and sum(ln.startswith("answer = ...") for ln in lines) == 1, cell.source
     assert "code" in kinds, f"{path.name}: no exercise where the student writes code"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_stored_picture_shows_in_an_untrusted_notebook(path: Path) -> None:
+    """JupyterLab shows no SVG in a notebook somebody else ran: every stored graph
+    picture has a PNG beside it (what the student sees before running), the SVG states
+    a width of at most 920 px (JupyterLab draws it at that width, in a 934 px output area
+    at 1366 x 768), and the PNG is no wider."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    book = nbformat.read(path, as_version=4)
+    pictures = [o for c in code_cells(book) for o in c.outputs if "image/svg+xml" in o.get("data", {})]
+    for output in pictures:
+        assert "image/png" in output.data, f"{path.name}: a picture without its PNG"
+        svg = output.data["image/svg+xml"]
+        width = re.search(r'<svg[^>]*\swidth="([\d.]+)(px|pt)?"', svg)
+        assert width is not None and float(width.group(1)) <= 920, (path.name, width and width.group(0))
+        png = Image.open(io.BytesIO(base64.b64decode(output.data["image/png"])))
+        shown = output.get("metadata", {}).get("image/png", {}).get("width", png.width)
+        assert shown <= 920, (path.name, png.size, shown)

@@ -57,7 +57,26 @@ def test_text_and_html_tables() -> None:
     assert len(rows) == 4 and rows[2].get("class") == "current"
     assert [td.text for td in rows[2]][:4] == ["3", "c", "*", "a"]
     player = r._repr_html_()  # in Jupyter: the player itself, inline
-    assert player.startswith("<iframe srcdoc=") and "chainrule-steps" in player and "&lt;svg" in player
+    assert player.startswith("<iframe ") and "chainrule-steps" in player and "&lt;svg" in player
+
+
+def test_in_a_notebook_the_player_is_a_frame_that_says_how_to_get_it_when_untrusted() -> None:
+    """The frame's page is laid out for a notebook and reports its height, which the
+    script beside the frame gives the frame; an untrusted notebook drops both frame and
+    script but shows the text inside the frame: one line that says to run the notebook."""
+    _, _, d = example()
+    player = explain(d)._repr_html_()
+    frame, _, script = player.partition("</iframe>")
+    assert frame.startswith('<iframe class="chainrule-replay" srcdoc="')
+    assert 'sandbox="allow-scripts"' in frame
+    fallback = frame[frame.rindex(">") + 1 :]
+    assert "Run All" in fallback and "\n" not in fallback and "<" not in fallback
+    assert "class=&quot;default notebook&quot;" in frame and "chainruleReplayHeight" in frame
+    assert script.startswith("<script>") and "chainruleReplayHeight" in script
+    assert "iframe.chainrule-replay" in script
+    page = explain(d).player_html()  # a page of its own is laid out for its window
+    assert '<body class="default">' in page and "max-height: 60vh" in page
+    assert page.count("const ChainrulePlayer") == 1 and "svgPanZoom" not in page  # the step player alone
 
 
 def test_frames_show_partial_gradients_and_highlight_the_step() -> None:

@@ -14,7 +14,9 @@ build draws as bare names) keep the picture the same in both renderers. Options:
   from 1e-2: a linear scale would paint both white), with a legend.
 
 In Jupyter the returned graph shows inline as SVG, rendered by the system ``dot`` or,
-without one, by Graphviz compiled to WebAssembly (see ``autograd_core.render``).
+without one, by Graphviz compiled to WebAssembly (see ``autograd_core.render``), fitted
+to the notebook's width, with a PNG beside it for a notebook opened untrusted (see
+``autograd_core.viz.notebook``).
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from ..backward import topological_order
 from ..value import Value
 from .colors import GradColors, NumberFormat
 from .dot_text import plain, record_label
-from .layout import choose_rankdir, levels
+from .layout import TB_NODESEP, choose_rankdir, levels
 from .names import constant_text, is_constant, value_names
+from .notebook import picture_bundle
 from .render import check_size, render_png, render_svg
 
 SHOW_FIELDS = ("data", "grad")
@@ -105,7 +108,9 @@ def _graph_class() -> type:
             return self.svg()
 
         def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
-            return {"image/svg+xml": self.svg()}
+            # The SVG fitted to a notebook's width and a PNG beside it: an untrusted
+            # notebook shows only the PNG (see autograd_core.viz.notebook).
+            return picture_bundle(self.source, self.svg(), include, exclude)
 
         def save_svg(self, path: str | Path) -> Path:
             """Write the SVG to ``path``."""
@@ -195,8 +200,12 @@ class Theme:
 
 
 THEMES = {
-    # A notebook: small type, seen in an output area about 1,150 px wide that scrolls down.
-    "default": Theme("default", 11, 10, 9, 1.0, 3.0, (1150, 2400)),
+    # A notebook: small type, in an output area that scrolls down, where a picture shows
+    # at most NOTEBOOK_WIDTH (920) px wide (see notebook.py). The direction is chosen for
+    # a frame 1,100 px wide: a picture up to that wide, shrunk to 920 px, still shows its
+    # 11 pt text at 12 px or more, and a small graph stays one row that a laptop's screen
+    # shows whole (at 920 px a 7-value graph would turn into a column 768 px tall).
+    "default": Theme("default", 11, 10, 9, 1.0, 3.0, (1100, 2400)),
     # For a lecture hall: every font >= 20 pt, thick lines, seen on a 16:9 slide.
     "projector": Theme("projector", 22, 20, 20, 2.5, 5.0, (1280, 720)),
 }
@@ -423,6 +432,11 @@ def draw_graph(
 def _new_graph(rankdir: str, theme: Theme) -> Any:
     """An empty picture drawn in ``rankdir``, dressed in ``theme``'s fonts and lines."""
     dot = digraph_class("draw_graph")(format="svg", graph_attr={"rankdir": rankdir})
+    if rankdir in ("TB", "BT"):
+        # Top to bottom, the widest rank is what a notebook shrinks to fit: its boxes sit
+        # closer than Graphviz's 0.25 in (lesson 07's RNN: 1,301 -> 1,104 px wide, its
+        # text 10.4 -> 12.2 px at the notebook's 920 px).
+        dot.attr(nodesep=f"{TB_NODESEP / 72:g}")
     dot.attr(fontname="Helvetica")
     dot.attr("node", fontname="Helvetica", fontsize=str(theme.font))
     dot.attr("edge", penwidth=str(theme.edge_width))

@@ -15,6 +15,9 @@ from typing import Any
 
 #: Graphviz's defaults, in points: the gap between ranks and between nodes of one rank.
 RANKSEP, NODESEP = 0.5 * 72, 0.25 * 72
+#: The gap between the boxes of one rank in a top-to-bottom picture (points; draw.py sets
+#: it): there a rank's width is what a notebook shrinks to fit, so its boxes sit closer.
+TB_NODESEP = 0.1 * 72
 
 
 def levels(shown: Sequence[Any], inputs_of: Callable[[Any], list[Any]]) -> dict[int, int]:
@@ -51,7 +54,7 @@ def choose_rankdir(
     box_h = box_lines * font * 1.4 + 8
     op_w, op_h = 3 * font + 12, 1.6 * font + 8
     lr = (depth * (box_w + 2 * RANKSEP) + (depth - 1) * op_w, width * (box_h + NODESEP))
-    tb = (width * (box_w + NODESEP), depth * (box_h + 2 * RANKSEP) + (depth - 1) * op_h)
+    tb = (width * (box_w + TB_NODESEP), depth * (box_h + 2 * RANKSEP) + (depth - 1) * op_h)
 
     def shown_at(size: tuple[float, float]) -> float:
         # a picture is never drawn larger than its natural size (points -> CSS pixels)

@@ -76,8 +76,9 @@ def render_svg(dot_source: str, renderer: str | None = None) -> str:
     return svg
 
 
-def render_png(dot_source: str) -> bytes:
-    """PNG bytes for ``dot_source``; needs the system ``dot`` (the WebAssembly build
+def render_png(dot_source: str, dpi: float | None = None) -> bytes:
+    """PNG bytes for ``dot_source`` (at ``dpi``: Graphviz's default is 96, where a point
+    is 4/3 of a pixel, as in the SVG); needs the system ``dot`` (the WebAssembly build
     renders SVG only, so without it this raises ``RenderError``: use SVG instead)."""
     global _last_renderer
     dot = shutil.which("dot")
@@ -86,18 +87,19 @@ def render_png(dot_source: str) -> bytes:
             "PNG needs the system Graphviz 'dot' (apt-get install graphviz); the WebAssembly "
             "fallback renders SVG only: save the picture as .svg instead"
         )
-    png = _run_dot(dot_source, "png")
+    png = _run_dot(dot_source, "png", () if dpi is None else (f"-Gdpi={dpi:.4f}",))
     _last_renderer = SYSTEM
     return png
 
 
-def _run_dot(dot_source: str, fmt: str) -> bytes:
+def _run_dot(dot_source: str, fmt: str, options: tuple[str, ...] = ()) -> bytes:
+    """What the system ``dot -T<fmt> <options>`` writes for ``dot_source``."""
     dot = shutil.which("dot")
     if dot is None:
         raise RenderError("no Graphviz 'dot' on PATH (apt-get install graphviz)")
     try:
         proc = subprocess.run(
-            [dot, f"-T{fmt}"],
+            [dot, f"-T{fmt}", *options],
             input=dot_source.encode(),
             capture_output=True,
             check=False,

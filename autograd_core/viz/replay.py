@@ -31,8 +31,12 @@ from ..value import Value
 from .colors import NEGATIVE_HUE, POSITIVE_HUE, GradColors, NumberFormat
 from .dot_text import plain
 from .draw import HIGHLIGHT, THEMES, Picture, draw_graph
-from .front_end import player_js
+from .front_end import (
+    player_js,  # noqa: F401  (the playground imports it from here)
+    step_player_js,
+)
 from .names import constant_text, derivative, is_constant, value_names
+from .notebook import NOTEBOOK_WIDTH
 
 #: The most steps a page holds: one graph, and a list of numbers per step.
 MAX_PAGE_STEPS = 20_000
@@ -312,13 +316,19 @@ class Replay:
         """The player as one self-contained HTML page: the picture drawn once, every step's
         numbers as data, play/pause, a slider, step buttons, the table, and a click on a
         value shows the contributions that add up to its gradient."""
+        return self._page(interval_ms, theme, False, draw_options)
+
+    def _page(self, interval_ms: int, theme: str, notebook: bool, draw_options: dict[str, Any]) -> str:
+        """The player page; ``notebook``: laid out for a frame in a notebook (see
+        ``_repr_html_``), else for a window of its own."""
         if len(self) > MAX_PAGE_STEPS:
             raise ValueError(
                 f"this replay has {len(self):,} steps; a page holds at most {MAX_PAGE_STEPS:,}: "
                 "explain a smaller graph (a part of the model, one sample)"
             )
+        dressed = _player_theme(theme, NOTEBOOK_FRAME if notebook else None)
         picture = draw_graph(self.root, color_by="grad", colors=GradColors(), names=self.names,
-                             number_format=self.number, theme=_player_theme(theme), grads=self.grads_after(0),
+                             number_format=self.number, theme=dressed, grads=self.grads_after(0),
                              **draw_options).svg()  # fmt: skip
         title = f"{'forward and ' if self.forward_steps else ''}backward pass of {self.names[id(self.root)]}"
         here = resources.files("autograd_core.viz")
@@ -331,7 +341,8 @@ class Replay:
             "LAST": str(len(self)),
             "INTERVAL": str(int(interval_ms)),
             "THEME": html.escape(theme),
-            "PLAYER_JS": player_js(),
+            "MODE": " notebook" if notebook else "",
+            "PLAYER_JS": step_player_js(),
         }
         # One pass over the template's own placeholders: text inside a filled-in value (a
         # label that reads "{{DATA}}") is never taken for one.
@@ -345,24 +356,56 @@ class Replay:
 
     def _repr_html_(self) -> str:
         # In Jupyter the replay shows as the player itself, in a frame of its own (its
-        # script then runs apart from the notebook's page), as tall as its picture needs:
-        # the picture may take 60% of the frame, the controls and the table the rest.
-        page = self.player_html(theme="default")
-        size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', page)
-        width, height = (float(size.group(1)), float(size.group(2))) if size else (600.0, 300.0)
-        shown = height * 4 / 3 * min(1.0, 1100 / (width * 4 / 3))  # points -> pixels, fitted
-        frame = round(min(max(shown / 0.6, 480), 1000))
+        # script then runs apart from the notebook's page). The page tells the notebook
+        # its height and a small script beside the frame gives the frame that height
+        # (a sandboxed frame cannot be measured from outside); until then the frame has
+        # the height estimated here. A notebook opened untrusted shows neither the frame
+        # nor the script (JupyterLab's sanitizer drops both) but keeps the text inside the
+        # frame, which a browser never shows beside a frame: it says how to get the player.
+        page = self._page(900, "default", True, {})
+        name = html.escape(self.names[id(self.root)])
         return (
-            f'<iframe srcdoc="{html.escape(page, quote=True)}" '
-            f'style="width:100%;height:{frame}px;border:1px solid #ccc" '
-            'sandbox="allow-scripts" title="backward replay"></iframe>'
+            f'<iframe class="chainrule-replay" srcdoc="{html.escape(page, quote=True)}" '
+            f'style="width:100%;height:{_estimated_height(page, len(self))}px;border:1px solid #ccc" '
+            f'sandbox="allow-scripts" title="backward replay">The step player of the backward pass of {name} '
+            "shows here once the notebook runs: Run All (Run \u25b8 Run All Cells).</iframe>"
+            f"<script>{FIT_FRAME_JS}</script>"
         )
 
 
-def _player_theme(theme: Any) -> Any:
-    """The theme with the frame of the player page's picture (see ``PLAYER_FRAMES``)."""
+#: The picture's place in the player when it is framed in a notebook: a notebook picture's
+#: (see draw.THEMES), less the page's margins. The frame grows with the picture (the
+#: notebook scrolls), so the picture is drawn as large as the notebook's own: a bound
+#: of 60% of a window's height shrank its text to 7-9 px.
+NOTEBOOK_FRAME = (NOTEBOOK_WIDTH - 30, THEMES["default"].frame[1])
+
+#: Beside the frame: gives each replay frame the height its page reports (only from the
+#: frame's own window, at most 20,000 px), once per notebook page whatever its number of
+#: players.
+FIT_FRAME_JS = (
+    "(()=>{if(window.chainruleReplayFit)return;window.chainruleReplayFit=true;"
+    'window.addEventListener("message",e=>{const h=e.data&&e.data.chainruleReplayHeight;'
+    'if(typeof h!=="number"||!isFinite(h))return;'
+    'for(const f of document.querySelectorAll("iframe.chainrule-replay"))'
+    'if(f.contentWindow===e.source)f.style.height=Math.min(Math.ceil(h),20000)+"px";});})();'
+)
+
+
+def _estimated_height(page: str, steps: int) -> int:
+    """The frame's height before its page reports one (pixels): the title, controls and
+    caption, the picture as drawn (narrowed to the frame), the table's box."""
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', page)
+    width, height = (float(size.group(1)) * 4 / 3, float(size.group(2)) * 4 / 3) if size else (600, 300)
+    picture = height * min(1.0, NOTEBOOK_FRAME[0] / width)
+    table = min(steps + 1, 10) * 26 + 20
+    return round(160 + picture + table)
+
+
+def _player_theme(theme: Any, frame: tuple[int, int] | None = None) -> Any:
+    """The theme with the frame of the player page's picture (``frame``, else the page's
+    own: see ``PLAYER_FRAMES``)."""
     if isinstance(theme, str) and theme in THEMES and theme in PLAYER_FRAMES:
-        return replace(THEMES[theme], frame=PLAYER_FRAMES[theme])
+        return replace(THEMES[theme], frame=frame or PLAYER_FRAMES[theme])
     return theme  # a Theme of the caller's own (or a wrong name, which draw_graph refuses)
 
 
