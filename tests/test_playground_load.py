@@ -529,10 +529,11 @@ def test_a_step_after_a_config_change_during_play_starts_afresh(client: TestClie
             ws.send_text(json.dumps({"type": "train.step", "epochs": 1}))
             while True:  # to the config's reply (epoch 0)
                 msg = ws.receive_json()
+                assert msg["type"] != "error", msg  # a failed step would otherwise wait forever
                 if msg["type"] == "train" and msg["epoch"] == 0:
                     break
             while (msg := ws.receive_json())["type"] != "train":
-                pass
+                assert msg["type"] != "error", msg
             seen.append((msg["epoch"], len(msg["history"]["loss"])))
     print(f"\n(epoch, history rows) after the step: {seen}")
     assert seen == [(1, 1)] * 6, seen

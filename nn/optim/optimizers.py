@@ -11,6 +11,7 @@ A list of plain Values works too: their numbers are gathered into arrays and wri
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -86,6 +87,15 @@ class Optimizer:
             return
         for p, x in zip(self.params, theta.tolist()):
             p.data = x
+
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's own state (its settings, step count and running averages), as a
+        copy: everything but the parameters themselves, as ``torch.optim``'s."""
+        return {k: copy.deepcopy(v) for k, v in vars(self).items() if k not in ("params", "_store")}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Put back a state from ``state_dict`` (the parameters stay the ones it has)."""
+        vars(self).update({k: copy.deepcopy(v) for k, v in state.items() if k not in ("params", "_store")})
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0 (gradients accumulate otherwise)."""

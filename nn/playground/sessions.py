@@ -6,7 +6,6 @@ engine), ``nn.data``, ``nn.viz.neuron_graph``."""
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import math
 import time
@@ -240,9 +239,9 @@ class TrainSession:
 
     def _save(self) -> tuple[Any, ...]:
         params = self.model.parameters()
-        optimizer = {k: v for k, v in vars(self.run.optimizer).items() if k != "params"}
         return (self.epoch, {k: list(v) for k, v in self.history.items()}, self.every, self.latest,
-                self._version, [p.data for p in params], [p.grad for p in params], copy.deepcopy(optimizer),
+                self._version, [p.data for p in params], [p.grad for p in params],
+                self.run.optimizer.state_dict(),
                 self.run.rng.bit_generator.state, list(self.run.order))  # fmt: skip
 
     def _restore(self, saved: tuple[Any, ...]) -> None:
@@ -250,7 +249,7 @@ class TrainSession:
          order) = saved  # fmt: skip
         for p, d, g in zip(self.model.parameters(), data, grads):
             p.data, p.grad = d, g
-        vars(self.run.optimizer).update(optimizer)
+        self.run.optimizer.load_state_dict(optimizer)
         self.run.rng.bit_generator.state = rng
         self.run.order[:] = order
 

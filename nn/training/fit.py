@@ -95,7 +95,7 @@ class TrainingRun:
         self, model: Any, X: Any, y: Any, loss: str | Loss, optimizer: Optimizer | str | None, **opts: Any
     ):
         check_engine(opts["engine"])
-        self.dtype = check_dtype(opts["engine"], opts["dtype"])
+        self.dtype = check_dtype(opts["engine"], opts.get("dtype", "float64"))
         check_count("batch_size", opts["batch_size"], allow_none=True)
         self.model = model
         self.loss_fn, loss_name = resolve_loss(loss, model)
