@@ -35,13 +35,28 @@ class ParameterStore:
     per parameter, ``graphs`` (slot -> a gradient that is a ``Value``), and ``moves``
     (how many parameters have left it for another store)."""
 
-    __slots__ = ("__weakref__", "data", "grad", "graphs", "moves")
+    __slots__ = ("__weakref__", "_data_view", "_grad_view", "data", "grad", "graphs", "moves")
 
     def __init__(self, size: int) -> None:
         self.data = np.zeros(size)
         self.grad = np.zeros(size)
         self.graphs: dict[int, Value] = {}
         self.moves = 0
+        self._views()
+
+    def _views(self) -> None:
+        # One number at a time, a memoryview reads a Python float in ~45 ns and writes one
+        # in ~10 ns, against ~120 and ~80 for the array's item() and []=: the eager engine
+        # and a hand-written training loop read and write parameters one at a time.
+        self._data_view: Any = self.data.data  # an ndarray's .data is a memoryview of it
+        self._grad_view: Any = self.grad.data
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return self.data, self.grad, self.graphs, self.moves
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.data, self.grad, self.graphs, self.moves = state
+        self._views()
 
     def __len__(self) -> int:
         return len(self.data)
@@ -66,11 +81,11 @@ class Parameter(Value):
     @property
     def data(self) -> float:
         """The number (slot ``index`` of the store's ``data``)."""
-        return self._store.data.item(self._i)
+        return self._store._data_view[self._i]
 
     @data.setter
     def data(self, value: float) -> None:
-        self._store.data[self._i] = value
+        self._store._data_view[self._i] = value
 
     @property
     def grad(self) -> Any:
@@ -80,7 +95,7 @@ class Parameter(Value):
             graph = store.graphs.get(self._i)
             if graph is not None:
                 return graph
-        return store.grad.item(self._i)
+        return store._grad_view[self._i]
 
     @grad.setter
     def grad(self, value: Any) -> None:
@@ -90,7 +105,7 @@ class Parameter(Value):
             value = value.data
         elif store.graphs:
             store.graphs.pop(self._i, None)
-        store.grad[self._i] = value
+        store._grad_view[self._i] = value
 
     @property
     def store(self) -> ParameterStore:

@@ -67,10 +67,11 @@ def moons(n: int) -> tuple[list[list[float]], list[float]]:
 
 
 class ChainruleStep:
-    """zero_grad, the compiled engine's loss_and_grad and SGD: one epoch of ``fit``."""
+    """zero_grad, the compiled engine's loss_and_grad and SGD: one epoch of ``fit``, on the
+    data as ``fit`` passes it (read into arrays once, before the first epoch)."""
 
     def __init__(self, X: list[list[float]], y: list[float], h: int) -> None:
-        self.X, self.y = X, y
+        self.X, self.y = np.array(X), np.array(y)
         model = MLP(2, [h, h, 1], seed=0)
         self.engine = CompiledEngine(model, mse, "mse", None, Penalty(model, 0.0, 0.0))  # as fit: no weights
         self.opt = optim.SGD(model.parameters(), lr=LR)
