@@ -479,9 +479,16 @@ def _unary(op: Op, x: Value) -> Value:
 def apply(op: Op, *inputs: Operand) -> Value:
     """Apply any op of the table to values (numbers are lifted to constants): the
     general form of what every operator of ``Value`` does."""
-    parents = tuple(_lift(v) for v in inputs)
-    datas = tuple(p.data for p in parents)
-    _check_domain(op, *datas)
+    parents: tuple[Value, ...]
+    for v in inputs:  # a neuron's dot has Values only: no new tuple, no call per input
+        if not isinstance(v, Value):
+            parents = tuple(map(_lift, inputs))
+            break
+    else:
+        parents = inputs  # type: ignore[assignment]  # every input is a Value
+    datas = [p.data for p in parents]
+    if op.domain is not None:
+        _check_domain(op, *datas)
     out, local = op.rule(FLOAT, *datas)
     return _node(out, parents, local, op)
 
