@@ -57,6 +57,7 @@ class Module:
         self._parameters: dict[str, tuple[Value, bool]] = {}  # name -> (value, is a bias)
         self._modules: dict[str, Module] = {}
         self._parameter_list: tuple[int, list[Value]] | None = None
+        self._module_list: tuple[int, list[Module]] | None = None
 
     def add_parameter(self, name: str, value: Value, bias: bool = False) -> Value:
         """Register ``value`` as a parameter called ``name`` (a bias if ``bias``)."""
@@ -124,9 +125,18 @@ class Module:
 
     def modules(self) -> Iterator[Module]:
         """This module and every descendant."""
-        yield self
-        for _, child in self.children():
-            yield from child.modules()
+        kept = getattr(self, "_module_list", None)
+        if kept is None or kept[0] != Module._registrations:
+            found: list[Module] = []
+            self._gather_modules(found)
+            kept = self._module_list = (Module._registrations, found)
+        return iter(list(kept[1]))
+
+    def _gather_modules(self, found: list[Module]) -> None:
+        # kept like parameters(): fit and predict switch every module's mode at each call
+        found.append(self)
+        for child in self._modules.values():
+            child._gather_modules(found)
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0."""

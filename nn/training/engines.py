@@ -182,7 +182,7 @@ def make_engine(
 def check_dtype(engine: str, dtype: Any) -> str:
     """``dtype``'s name: "float64" for any engine, "float32" for the compiled one only
     (the eager engine computes with Python floats); else a ``ValueError`` saying so."""
-    name = program_dtype(dtype).name
+    name = "float64" if dtype == "float64" else program_dtype(dtype).name
     if name != "float64" and engine != "compiled":
         raise ValueError(
             f"dtype={name!r} is for engine='compiled' (the eager engine computes in float64); "
