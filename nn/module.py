@@ -128,9 +128,10 @@ class Module:
         kept = getattr(self, "_module_list", None)
         if kept is None or kept[0] != Module._registrations:
             found: list[Module] = []
-            self._gather_modules(found)
+            for child in self._modules.values():
+                child._gather_modules(found)
             kept = self._module_list = (Module._registrations, found)
-        return iter(list(kept[1]))
+        return iter([self, *kept[1]])  # self is not kept: that would be a reference cycle
 
     def _gather_modules(self, found: list[Module]) -> None:
         # kept like parameters(): fit and predict switch every module's mode at each call
