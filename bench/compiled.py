@@ -105,14 +105,15 @@ class FitEpochs:
     """``fit(..., engine="compiled", batch_size=None)`` as a user calls it, ``epochs``
     epochs per call; ``epochs`` is what one call is divided by to give a time per epoch."""
 
-    def __init__(self, X: list[list[float]], y: list[float], h: int, epochs: int) -> None:
-        self.X, self.y, self.epochs = X, y, epochs
+    def __init__(self, X: list[list[float]], y: list[float], h: int, epochs: int, dtype: str = "") -> None:
+        self.X, self.y, self.epochs, self.dtype = X, y, epochs, dtype
         self.model = MLP(2, [h, h, 1], seed=0)
         self.opt = optim.SGD(self.model.parameters(), lr=LR)
 
     def __call__(self) -> float:
         history = fit(self.model, self.X, self.y, loss="mse", optimizer=self.opt, epochs=self.epochs,
-                      engine="compiled", batch_size=None, progress=False, dtype=DTYPE["name"])  # fmt: skip
+                      engine="compiled", batch_size=None, progress=False,
+                      dtype=self.dtype or DTYPE["name"])  # fmt: skip
         return float(history.history["loss"][-1])
 
 
@@ -221,6 +222,8 @@ ENGINES: dict[str, Callable[[list[list[float]], list[float], int], Step]] = {
 FIT_ENGINES: dict[str, Callable[[list[list[float]], list[float], int], Step]] = {
     "chainrule fit": lambda X, y, h: FitEpochs(X, y, h, FIT_EPOCHS),
     "one-epoch fit": lambda X, y, h: FitEpochs(X, y, h, 1),
+    # with --dtype float32: the float64 epoch too, timed alternately in this same process
+    "fit float64": lambda X, y, h: FitEpochs(X, y, h, FIT_EPOCHS, "float64"),
     "torch": torch_step,
     "jax.jit": jax_step,
     "by hand": by_hand_step,
@@ -375,6 +378,9 @@ def report_fit(rows: list[tuple[str, dict[str, float]]], missing: set[str]) -> N
         cells = " | ".join(f"{med[e] * 1e3:.3g}" for e in peers)
         rel = " | ".join(f"{f / med[e]:.2f}" for e in peers)
         print(f"| {size} | {f * 1e3:.3g} | {one * 1e3:.3g} | {cells} | {rel} | {one / f:.2f} |")
+        if DTYPE["name"] != "float64":
+            f64 = med["fit float64"]
+            print(f"|   float64's epoch, timed alongside: {f64 * 1e3:.3g} ms, {f64 / f:.2f}x this one |")
     for name in sorted(missing):
         print(f"({name} is not installed: its column is left out)")
 
@@ -409,7 +415,8 @@ def main(argv: list[str] | None = None) -> None:
         fit_rows = []
         for size in args.sizes.split(","):
             n, h = (int(v) for v in size.lower().split("x"))
-            med = time_steps(make_steps(n, h, missing, FIT_ENGINES), args.repeat)
+            engines = {k: v for k, v in FIT_ENGINES.items() if k != "fit float64" or args.dtype != "float64"}
+            med = time_steps(make_steps(n, h, missing, engines), args.repeat)
             fit_rows.append((f"{n} x {h}", med))
             print(f"{n} x {h}: " + ", ".join(f"{e} {t * 1e3:.3g} ms" for e, t in med.items()), flush=True)
         report_fit(fit_rows, missing)
