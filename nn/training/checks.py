@@ -120,7 +120,10 @@ def numeric_table(samples: Sequence[Any]) -> np.ndarray | None:
         return None
     if not set(map(type, flat)) <= _PLAIN:
         return None
-    return np.array(flat, dtype=float).reshape(len(samples), -1)
+    try:
+        return np.array(flat, dtype=float).reshape(len(samples), -1)
+    except OverflowError:  # an int past a float's range: the sample-by-sample check names it
+        return None
 
 
 def _check_table(model: Any, X: Sequence[Any], table: np.ndarray, what: str) -> None:

@@ -100,9 +100,9 @@ class TrainingRun:
         self.model = model
         self.loss_fn, loss_name = resolve_loss(loss, model)
         self.X, self.y = to_list(X, "X"), shape_labels(model, to_list(y, "y"), loss_name, "training data")
-        # Numbers in one array, read and checked once; the compiled engine's batches are
-        # rows of it (the eager engine builds its graphs from the lists).
-        self.table = numeric_table(self.X) if opts["engine"] == "compiled" else None
+        # Numbers in one array, read and checked once; every batch is rows of it (the
+        # compiled engine's as arrays, the eager engine's as lists of floats for its graphs).
+        self.table = numeric_table(self.X)
         self.targets = numeric_table(self.y) if self.table is not None else None
         check_data(model, self.X, self.y, loss_name, "training data", self.table, self.targets)
         self.validation = _validation(opts["validation"])
@@ -156,7 +156,11 @@ class TrainingRun:
 
     def batch(self, idx: list[int]) -> tuple[Any, Any]:
         """The samples and targets at ``idx``: rows of the arrays read once when there are
-        some (all of them, without a copy, for an unshuffled full batch), else lists."""
+        some (for the compiled engine all of them, without a copy, for an unshuffled full
+        batch; for the eager engine the rows as lists of floats), else the lists given."""
+        if self.table is not None and self.engine_name == "eager":
+            rows = np.fromiter(idx, dtype=np.intp, count=len(idx))
+            return self.table[rows].tolist(), [self.y[i] for i in idx]
         if self.table is not None and self.targets is not None:
             if len(idx) == len(self.table) and not self.shuffle:
                 return self.table, self.targets[:, 0] if self.targets.shape[1] == 1 else self.targets
