@@ -49,15 +49,13 @@ class Module:
     """Base class: registered parameters and sub-modules, train/eval mode, state, files."""
 
     training: bool = True
-    #: Counts every registration in any module: a model's list of parameters, kept by
-    #: ``parameters``, is good while it has not changed (a child's registration included).
+    #: Counts every registration in any module: the lists a module keeps (``_kept``) are
+    #: good while it has not changed (a child's registration included).
     _registrations = 0
 
     def __init__(self) -> None:
         self._parameters: dict[str, tuple[Value, bool]] = {}  # name -> (value, is a bias)
         self._modules: dict[str, Module] = {}
-        self._parameter_list: tuple[int, list[Value]] | None = None
-        self._module_list: tuple[int, list[Module]] | None = None
 
     def add_parameter(self, name: str, value: Value, bias: bool = False) -> Value:
         """Register ``value`` as a parameter called ``name`` (a bias if ``bias``)."""
@@ -93,16 +91,22 @@ class Module:
     def parameters(self) -> list[Value]:
         """All parameters as one flat list (what optimizers take), in the order of
         ``named_parameters``."""
-        kept = getattr(self, "_parameter_list", None)  # (a module loaded from an old pickle has none)
+        return list(self._kept("_parameter_list", self._gather))  # a copy: the caller may change it
+
+    def _kept(self, name: str, gather: Callable[[list[Any]], None]) -> list[Any]:
+        """What ``gather`` lists, kept under ``name`` until any module registers
+        something. Why: fit asks for the parameters and switches every module's mode at
+        each call, and a model of a few hundred neurons is a few hundred modules."""
+        kept = self.__dict__.get(name)
         if kept is None or kept[0] != Module._registrations:
-            found: list[Value] = []
-            self._gather(found)
-            kept = self._parameter_list = (Module._registrations, found)
-        return list(kept[1])  # a copy: the caller may change its list
+            found: list[Any] = []
+            gather(found)
+            kept = (Module._registrations, found)
+            setattr(self, name, kept)
+        return kept[1]
 
     def _gather(self, found: list[Value]) -> None:
-        # parameters() without the names: fit asks for them at every call, and a model of
-        # a few hundred neurons is a few hundred modules (a generator chain was ~4x slower)
+        # parameters() without the names (a generator chain was ~4x slower)
         found.extend(p for p, _ in self._parameters.values())
         for child in self._modules.values():
             child._gather(found)
@@ -125,19 +129,13 @@ class Module:
 
     def modules(self) -> Iterator[Module]:
         """This module and every descendant."""
-        kept = getattr(self, "_module_list", None)
-        if kept is None or kept[0] != Module._registrations:
-            found: list[Module] = []
-            for child in self._modules.values():
-                child._gather_modules(found)
-            kept = self._module_list = (Module._registrations, found)
-        return iter([self, *kept[1]])  # self is not kept: that would be a reference cycle
+        # self is not kept: a list holding its own module would be a reference cycle
+        return iter([self, *self._kept("_module_list", self._gather_descendants)])
 
-    def _gather_modules(self, found: list[Module]) -> None:
-        # kept like parameters(): fit and predict switch every module's mode at each call
-        found.append(self)
+    def _gather_descendants(self, found: list[Module]) -> None:
         for child in self._modules.values():
-            child._gather_modules(found)
+            found.append(child)
+            child._gather_descendants(found)
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0."""

@@ -25,6 +25,7 @@ SOLUTIONS = ROOT / "notebooks" / "solutions"
 SECTION = re.compile(r"^# %% (?P<id>\S+)(?P<wrong> \(wrong\))?\n", re.MULTILINE)
 CHECK_CALL = re.compile(r'check\("(?P<id>[^"]+)", (?P<what>\w+)\)')
 TAGS = {"exercise", "exercise-code"}
+CODE_RIGHT = f"{RIGHT}: it agrees with chainrule on all "  # then how many inputs were tried
 NUMBERS = [k for k, e in EXERCISES.items() if e.kind == "number"]
 CODES = [k for k, e in EXERCISES.items() if e.kind == "code"]
 HINT = re.compile(r"\(hint (\d) of 3\) (.*)$", re.S)
@@ -301,22 +302,30 @@ def test_the_solutions_are_right(path: Path, capsys: pytest.CaptureFixture[str])
         if exercise_id in wrong:
             out = printed(wrong[exercise_id], namespace, capsys)
             assert out.startswith(f"{NOT_YET}: on "), (exercise_id, out)  # the failing input shown
-        assert printed(code, namespace, capsys).startswith(RIGHT), exercise_id
+        out = printed(code, namespace, capsys)
+        if EXERCISES[exercise_id].kind == "code":
+            assert out.startswith(CODE_RIGHT), (exercise_id, out)
+        else:
+            assert out == RIGHT, (exercise_id, out)
 
 
 # -- the lessons, run with the solutions and with wrong answers ----------------------------
 
 
-def _cells_with_answers(path: Path) -> tuple[list[Any], list[str | None]]:
+Expect = tuple[str, str] | None  # ("is", the whole output) or ("starts", its beginning)
+
+
+def _cells_with_answers(path: Path) -> tuple[list[Any], list[Expect]]:
     """The lesson's cells, each exercise cell replaced by a wrong answer and its solution
     (a number cell: the solution, then the stored cell with a known mistake in place of the
     ...; a code cell: the wrong attempt, then the solution, so later cells run on a right
-    one), with what each must print."""
+    one), with what each must print: a number cell's verdict exactly; a code cell's
+    beginning (it goes on with the input it failed on, or how many inputs it passed)."""
     nbformat = pytest.importorskip("nbformat")
     new = nbformat.v4.new_code_cell
     right, wrong = solutions_for(path)
     cells: list[Any] = []
-    expect: list[str | None] = []
+    expect: list[Expect] = []
     for cell in cells_of(path):
         if cell.cell_type != "code" or not TAGS & tags(cell):
             cells.append(cell)
@@ -326,13 +335,13 @@ def _cells_with_answers(path: Path) -> tuple[list[Any], list[str | None]]:
         ex = EXERCISES[exercise_id]
         if ex.kind == "code":
             cells += [new(wrong[exercise_id]), new(right[exercise_id])]
-            expect += [f"{NOT_YET}: on ", RIGHT]
+            expect += [("starts", f"{NOT_YET}: on "), ("starts", CODE_RIGHT)]
             continue
         mistake, hint = ex.mistakes[0]
         source = cell.source.replace("answer = ...", f"answer = {mistake()!r}", 1)
         assert source != cell.source
         cells += [new(right[exercise_id]), new(source)]
-        expect += [RIGHT, f"{NOT_YET}: {hint}"]
+        expect += [("is", RIGHT), ("is", f"{NOT_YET}: {hint}")]
     return cells, expect
 
 
@@ -354,10 +363,7 @@ def test_the_lesson_with_solutions_and_wrong_answers(path: Path, tmp_path: Path)
         if want is None:
             continue
         out = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream").strip()
-        assert out == want if want != RIGHT and not want.endswith(": on ") else out.startswith(want), (
-            path.name,
-            cell.source,
-            out,
-        )
+        how, text = want
+        assert out == text if how == "is" else out.startswith(text), (path.name, cell.source, out)
         checked += 1
     assert checked == 2 * len(solutions_for(path)[0]) >= 4

@@ -57,7 +57,8 @@ def test_text_and_html_tables() -> None:
     assert len(rows) == 4 and rows[2].get("class") == "current"
     assert [td.text for td in rows[2]][:4] == ["3", "c", "*", "a"]
     player = r._repr_html_()  # in Jupyter: the player itself, inline
-    assert player.startswith("<iframe ") and "chainrule-steps" in player and "&lt;svg" in player
+    assert player.startswith('<iframe class="chainrule-replay" srcdoc=')
+    assert "chainrule-steps" in player and "&lt;svg" in player
 
 
 def test_in_a_notebook_the_player_is_a_frame_that_says_how_to_get_it_when_untrusted() -> None:

@@ -36,7 +36,7 @@ from .front_end import (
     step_player_js,
 )
 from .names import constant_text, derivative, is_constant, value_names
-from .notebook import NOTEBOOK_WIDTH
+from .notebook import NOTEBOOK_WIDTH, svg_size
 
 #: The most steps a page holds: one graph, and a list of numbers per step.
 MAX_PAGE_STEPS = 20_000
@@ -394,8 +394,10 @@ FIT_FRAME_JS = (
 def _estimated_height(page: str, steps: int) -> int:
     """The frame's height before its page reports one (pixels): the title, controls and
     caption, the picture as drawn (narrowed to the frame), the table's box."""
-    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', page)
-    width, height = (float(size.group(1)) * 4 / 3, float(size.group(2)) * 4 / 3) if size else (600, 300)
+    try:
+        width, height = svg_size(page)  # the page's first <svg> is the picture
+    except ValueError:
+        width, height = 600.0, 300.0
     picture = height * min(1.0, NOTEBOOK_FRAME[0] / width)
     table = min(steps + 1, 10) * 26 + 20
     return round(160 + picture + table)

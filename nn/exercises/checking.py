@@ -57,7 +57,7 @@ def verdict(exercise_id: str, answer: Any, *, attempt: int | None = None) -> tup
     ex = get(exercise_id)
     outcome = _judge_code(ex, answer) if ex.kind == "code" else _judge_number(ex, answer)
     if isinstance(outcome, str):
-        return outcome == RIGHT or outcome.startswith(RIGHT), outcome
+        return outcome.startswith(RIGHT), outcome
     what, hint = outcome
     if hint is None:  # no known mistake: the next grade of hint
         miss = attempt if attempt is not None else _count_miss(ex.id)

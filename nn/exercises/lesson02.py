@@ -114,14 +114,6 @@ def _random_network(rng: random.Random) -> tuple[float, float, float]:
     return float(v["z_o"].grad), v["w5"].data, v["h1"].data
 
 
-def _hidden_delta_by_engine(delta_o: float, w5: float, h1: float) -> float:
-    # The same node as in the lesson's network: z_h1 -> h1 = sigmoid(z_h1) -> w5 * h1 -> z_o.
-    # Rebuilt from h1 alone (z_h1 = logit(h1)); the upstream delta_o enters as z_o's gradient.
-    z = Value(math.log(h1 / (1 - h1)), label="z_h1")
-    (w5 * z.sigmoid() * delta_o).backward()
-    return float(z.grad)
-
-
 @code(
     "02-hidden-delta",
     "Write hidden_delta(delta_o, w5, h1): given the output's delta_o = dE/dz_o, the weight w5 from "
@@ -143,4 +135,8 @@ def _hidden_delta_by_engine(delta_o: float, w5: float, h1: float) -> float:
     atol=1e-12,
 )
 def _hidden_delta(delta_o: float, w5: float, h1: float) -> float:
-    return _hidden_delta_by_engine(delta_o, w5, h1)
+    # The same node as in the lesson's network: z_h1 -> h1 = sigmoid(z_h1) -> w5 * h1 -> z_o,
+    # rebuilt from h1 alone (z_h1 = logit(h1)); the upstream delta_o enters as z_o's gradient.
+    z = Value(math.log(h1 / (1 - h1)), label="z_h1")
+    (w5 * z.sigmoid() * delta_o).backward()
+    return float(z.grad)

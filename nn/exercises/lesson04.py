@@ -13,9 +13,11 @@ from .. import optim
 from .exercise import code, number
 
 
-def one_weight(optimizer: Callable[[list[Value]], optim.Optimizer], grads: Sequence[float]) -> list[float]:
-    """theta = 1.0 stepped by ``optimizer``, one step per gradient; theta after each step."""
-    theta = Value(1.0, label="theta")
+def one_weight(
+    optimizer: Callable[[list[Value]], optim.Optimizer], grads: Sequence[float], start: float = 1.0
+) -> list[float]:
+    """theta = ``start`` stepped by ``optimizer``, one step per gradient; theta after each step."""
+    theta = Value(start, label="theta")
     opt = optimizer([theta])
     path = []
     for g in grads:
@@ -145,11 +147,4 @@ def _adam_without_correction(theta: float, grads: list[float], lr: float) -> lis
     atol=1e-12,
 )
 def _adam_update(theta: float, gradients: list[float], lr: float) -> list[float]:
-    start = Value(theta)
-    opt = optim.Adam([start], lr=lr)
-    path = []
-    for g in gradients:
-        start.grad = g
-        opt.step()
-        path.append(float(start.data))
-    return path
+    return one_weight(lambda p: optim.Adam(p, lr=lr), gradients, start=theta)

@@ -112,14 +112,18 @@ def loss_programs(model: Any, loss_fn: Loss, loss_name: str | None, dtype: str =
     Why: tracing takes ten times an epoch (a notebook that calls ``fit`` one epoch at a
     time to plot as it trains would pay it every call). The programs read the parameters
     afresh at each call, so they stay right as the model trains; they are traced again
-    when the loss, the architecture (``repr(model)``) or the parameters themselves (a
-    layer replaced) change.
+    when the loss, the precision or the architecture (``repr(model)``) change, or the
+    parameters themselves (a layer replaced).
     """
     params = model.parameters()
-    key = (loss_name or loss_fn, dtype, repr(model), len(params), hash(tuple(map(id, params))))
+    key = (loss_name or loss_fn, dtype, repr(model))
     kept = _LOSS_PROGRAMS.setdefault(model, OrderedDict())
     program = kept.get(key)
-    if program is None or not all(map(operator.is_, program.params, params)):
+    if (
+        program is None
+        or len(program.params) != len(params)
+        or any(map(operator.is_not, program.params, params))
+    ):
         k = n_outputs(model) or 1
         multi = loss_name == "cross_entropy" or (loss_name == "hinge" and k > 1)
         encode = (lambda t: one_hot(t, k)) if multi else None
