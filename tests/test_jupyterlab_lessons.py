@@ -57,13 +57,18 @@ def _screenshot(name: str, fallback: Path) -> str:
     return str(Path(os.environ.get("CHAINRULE_SCREENSHOTS", fallback)) / name)
 
 
-def _open(browser: Any, base: str, name: str) -> Any:
-    """The lesson opened in a fresh workspace (no tab of another test restored)."""
+def _open(browser: Any, base: str, root: Path, name: str) -> Any:
+    """The lesson opened in a fresh workspace (no tab of another test restored), once
+    every one of its cells is on the page: JupyterLab attaches a notebook's cells a few
+    at a time, and the kernel can be idle before the last ones are there."""
     url, _, query = base.partition("?")
+    cells = len(nbformat.read(root / name, as_version=4).cells)
     page = browser.new_page(viewport=WINDOW)
     page.goto(f"{url}/lab/workspaces/{name[:2]}/tree/{name}?{query}&reset")
     page.wait_for_selector(".jp-Notebook .jp-OutputArea-output", timeout=60_000)
     page.wait_for_function("document.body.innerText.includes('| Idle')", timeout=90_000)
+    every_cell = f"document.querySelectorAll('.jp-Notebook .jp-Cell').length === {cells}"
+    page.wait_for_function(every_cell, timeout=60_000)
     return page
 
 
@@ -144,7 +149,7 @@ def test_a_lesson_opened_untrusted_shows_every_picture(
     base, root = lab
     stored = pictures(root / name)
     assert all("image/png" in p["mimes"] for p in stored), f"a picture has no PNG: {stored}"
-    page = _open(browser, base, name)
+    page = _open(browser, base, root, name)
     shown = outputs(page)
     sizes = check_pictures(shown, stored, "image/png")
     assert sizes and min(sizes) >= MIN_TEXT_PX, sizes
@@ -182,17 +187,21 @@ FRAME_TEXT = """() => {
 def test_after_run_all_the_player_steps_and_fits_its_frame(lab: tuple[str, Path], browser: Any) -> None:
     base, root = lab
     name = LESSONS[0]
-    page = _open(browser, base, name)
+    page = _open(browser, base, root, name)
     page.click(".lm-MenuBar-item:has-text('Run')")
     page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
     frame_element = page.wait_for_selector("iframe.chainrule-replay", timeout=90_000)
     page.wait_for_function("document.body.innerText.includes('| Idle')", timeout=90_000)
     frame = frame_element.content_frame()
     frame.wait_for_selector("#picture svg g.node")
+    # Run All leaves the notebook at its last cell; Chromium does not lay out a frame
+    # out of sight (nor run its animation frames), so the student's view comes first
+    frame_element.evaluate("f => f.scrollIntoView({block: 'start'})")
     # the frame takes the height its page reports: no scroll bar inside it
     frame.wait_for_function(
         "() => document.documentElement.scrollHeight <= document.documentElement.clientHeight",
-        timeout=10_000,
+        polling=100,
+        timeout=20_000,
     )
     before = frame.evaluate(FRAME_TEXT)
     frame_element.evaluate("f => f.scrollIntoView({block: 'start'})")  # the player's top in sight
