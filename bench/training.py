@@ -96,9 +96,11 @@ def chainrule_eager_step(X: list[list[float]], y: list[int], nin: int, sizes: li
             for p in params:
                 p.grad = 0.0
             total.backward()
+            loss = total.data
+            del losses, total  # freed before the collector resumes, as fit does
         for p in params:
             p.data -= 0.05 * p.grad
-        return total.data
+        return loss
 
     return step
 

@@ -16,13 +16,19 @@ import numpy as np
 Seed = int | np.random.Generator | None
 
 
+def check_seed(seed: Any) -> Seed:
+    """``seed`` if it is one (None, an int >= 0, or a Generator), else a ``TypeError``."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
+        return int(seed)
+    raise TypeError(f"seed must be None, an integer >= 0 or a numpy.random.Generator, got {seed!r:.60}")
+
+
 def generator(seed: Any) -> np.random.Generator:
     """A ``numpy.random.Generator`` for ``seed`` (None, an int >= 0, or a Generator)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0):
-        return np.random.default_rng(seed)
-    raise TypeError(f"seed must be None, an integer >= 0 or a numpy.random.Generator, got {seed!r:.60}")
+    seed = check_seed(seed)
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
 def stored_seed(seed: Any) -> int | None:

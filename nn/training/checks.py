@@ -7,7 +7,6 @@ Array-likes are welcome as in scikit-learn: lists, tuples, NumPy arrays, pandas
 
 from __future__ import annotations
 
-import itertools
 import math
 import numbers
 from collections.abc import Sequence
@@ -98,10 +97,6 @@ def shape_labels(model: Any, y: list[Any], loss_name: str | None, what: str) -> 
     return y
 
 
-#: The element types a table of samples may hold to be read in one go (``numeric_table``).
-_PLAIN = {float, int, bool, np.float64, np.float32, np.int64, np.int32, np.bool_}
-
-
 def numeric_table(samples: Sequence[Any]) -> np.ndarray | None:
     """The samples as one float array, when every sample is a number or a flat list of
     numbers of one length (an MLP's data): read in one go, and checked in one go by
@@ -109,21 +104,16 @@ def numeric_table(samples: Sequence[Any]) -> np.ndarray | None:
     checked sample by sample."""
     if not len(samples):
         return None
-    first = samples[0]
-    if type(first) in _PLAIN:
-        flat = samples
-    elif isinstance(first, (list, tuple)):  # (set(map(...)) runs in C: no Python loop)
-        if not set(map(type, samples)) <= {list, tuple} or len(set(map(len, samples))) != 1:
-            return None
-        flat = list(itertools.chain.from_iterable(samples))
-    else:
-        return None
-    if not set(map(type, flat)) <= _PLAIN:
-        return None
+    nested = isinstance(samples[0], (list, tuple))
     try:
-        return np.array(flat, dtype=float).reshape(len(samples), -1)
-    except OverflowError:  # an int past a float's range: the sample-by-sample check names it
+        # NumPy finds the shape and the element type itself (in C): a string, a Value,
+        # a ragged or deeper nesting shows in the dtype or the shape, or raises.
+        table = np.array(samples)
+    except (ValueError, TypeError, OverflowError):
         return None
+    if table.dtype.kind not in "biuf" or table.ndim != (2 if nested else 1):
+        return None
+    return table.astype(float, copy=False).reshape(len(samples), -1)
 
 
 def _check_table(model: Any, X: Sequence[Any], table: np.ndarray, what: str) -> None:

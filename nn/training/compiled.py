@@ -271,9 +271,15 @@ class CompiledModel:
             y = [encode(t) for t in y]
         table = as_table(y)
         if table is not None:
+            rows = table[0]
+
+            def target_rows(idx: np.ndarray) -> np.ndarray:
+                # _by_shape's indices are in sample order: all of them are the table as it is
+                return rows if len(idx) == len(rows) else rows[idx]
+
             if isinstance(y, np.ndarray):  # a target as the loss takes it: a number, or a list
-                return (lambda i: y[i].tolist()), lambda idx: table[0][idx]
-            return y.__getitem__, lambda idx: table[0][idx]
+                return (lambda i: y[i].tolist()), target_rows
+            return y.__getitem__, target_rows
         return y.__getitem__, lambda idx: np.array([flatten(y[i])[0] for i in idx.tolist()], dtype=float)
 
     def _run(

@@ -21,7 +21,7 @@ from ..losses import Loss, get_loss
 from ..metrics import METRICS
 from ..optim import Adam, LRScheduler, Optimizer
 from ..optim.optimizers import PRESETS, make_optimizer
-from ..rng import Seed, generator
+from ..rng import Seed, check_seed, generator
 from .callbacks import Callback, EarlyStopping, GradientFlow, ProgressBar, SchedulerStep, StopOnDivergence
 from .checks import check_count, check_data, check_strength, class_weights, numeric_table, shape_labels
 from .engines import Penalty, check_dtype, check_engine, make_engine
@@ -118,24 +118,27 @@ class TrainingRun:
         self.engine = make_engine(opts["engine"], model, self.loss_fn, loss_name, weight, penalty, self.dtype)
         self.engine_name = opts["engine"]
         self.batch_size = opts["batch_size"] or len(self.X)
-        self.shuffle, self.rng = opts["shuffle"], generator(opts["seed"])
-        self.order = list(range(len(self.X)))
+        self.shuffle, self.seed = opts["shuffle"], check_seed(opts["seed"])
+        self._rng: np.random.Generator | None = None
+        self.order = np.arange(len(self.X))  # shuffled in place: as a list, the same permutations
         self.callbacks: list[Callback] = list(opts["callbacks"])
         self.history = History()
         self.stop = False
         self.running = self.seen = 0.0
         self.started = 0.0
 
-    def batches(self) -> Iterator[list[int]]:
-        """This epoch's batches of sample indices (shuffled when ``shuffle``)."""
-        if self.shuffle:
+    def batches(self) -> Iterator[np.ndarray]:
+        """This epoch's batches of sample indices (shuffled when ``shuffle``). A full
+        batch is not: it is every sample whatever their order (which only changes how
+        its sums round), so its samples are the arrays as read, without a copy."""
+        if self.shuffle and not self.full_batch:
             self.rng.shuffle(self.order)
         self.running = self.seen = 0.0
         self.started = time.perf_counter()
         for b in range(0, len(self.order), self.batch_size):
             yield self.order[b : b + self.batch_size]
 
-    def step(self, idx: list[int]) -> float:
+    def step(self, idx: np.ndarray) -> float:
         """Forward, error, backward (the engine) and update (the optimizer) on a batch."""
         X, y = self.batch(idx)
 
@@ -154,20 +157,31 @@ class TrainingRun:
             cb.on_batch_end(self, loss)
         return loss
 
-    def batch(self, idx: list[int]) -> tuple[Any, Any]:
+    @property
+    def rng(self) -> np.random.Generator:
+        """The generator that shuffles, made on first use (a full batch never needs it,
+        and making one is a tenth of a short ``fit`` call's fixed cost)."""
+        if self._rng is None:
+            self._rng = generator(self.seed)
+        return self._rng
+
+    @property
+    def full_batch(self) -> bool:
+        """Whether each epoch is one batch of every sample."""
+        return self.batch_size >= len(self.order)
+
+    def batch(self, idx: np.ndarray) -> tuple[Any, Any]:
         """The samples and targets at ``idx``: rows of the arrays read once when there are
-        some (for the compiled engine all of them, without a copy, for an unshuffled full
-        batch; for the eager engine the rows as lists of floats), else the lists given."""
+        some (for the compiled engine all of them, without a copy, for a full batch; for
+        the eager engine the rows as lists of floats), else the lists given."""
         if self.table is not None and self.engine_name == "eager":
-            rows = np.fromiter(idx, dtype=np.intp, count=len(idx))
-            return self.table[rows].tolist(), [self.y[i] for i in idx]
+            return self.table[idx].tolist(), [self.y[i] for i in idx.tolist()]
         if self.table is not None and self.targets is not None:
-            if len(idx) == len(self.table) and not self.shuffle:
+            if len(idx) == len(self.table):  # a full batch: never shuffled, so in order
                 return self.table, self.targets[:, 0] if self.targets.shape[1] == 1 else self.targets
-            rows = np.fromiter(idx, dtype=np.intp, count=len(idx))
-            t = self.targets[rows]
-            return self.table[rows], t[:, 0] if t.shape[1] == 1 else t
-        return [self.X[i] for i in idx], [self.y[i] for i in idx]
+            t = self.targets[idx]
+            return self.table[idx], t[:, 0] if t.shape[1] == 1 else t
+        return [self.X[i] for i in idx.tolist()], [self.y[i] for i in idx.tolist()]
 
     def end_epoch(self, epoch: int) -> dict[str, Any]:
         """Measure the epoch (loss, validation loss, metrics), record it, tell callbacks."""
