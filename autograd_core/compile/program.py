@@ -201,7 +201,7 @@ class Compiled:
         ws.G[self.zero_rows] = 0.0
         ws.G[row] = weight
         if self.scratch_rows:
-            ws.tmp = _POOL.take((self.scratch_rows, batch), self.dtype)
+            ws.scratch(self.scratch_rows)
         with np.errstate(all="ignore"):
             for step, s in zip(reversed(self.steps), reversed(saved)):
                 if step.needs_grad:

@@ -106,20 +106,31 @@ def _add_to_scalars(GS: np.ndarray, slots: np.ndarray, sums: np.ndarray, unique:
 
 class _Workspace:
     """One call's arrays: the table ``V`` (rows x batch), its gradients ``G``, the
-    scalars ``S`` and their gradients ``GS``, and scratch rows for temporaries
-    (``tmp``). The big ones come from ``_POOL`` and go back to it."""
+    scalars ``S`` and their gradients ``GS``, scratch rows for temporaries (``tmp``, and
+    ``mask`` for true/false ones), and a row of ones (``ones``: ``dz @ ones`` sums each
+    row over the batch). The big ones come from ``_POOL`` and go back to it."""
 
-    __slots__ = ("G", "GS", "S", "V", "tmp")
+    __slots__ = ("G", "GS", "S", "V", "mask", "ones", "tmp")
 
     def __init__(self, V: np.ndarray, S: np.ndarray) -> None:
         self.V, self.S = V, S
         self.G: np.ndarray = np.empty((0, 0))
         self.GS: np.ndarray = np.empty(0)
         self.tmp: np.ndarray = np.empty((0, 0))
+        self.mask: np.ndarray = np.empty((0, 0), dtype=bool)
+        self.ones: np.ndarray = np.empty(0)
+
+    def scratch(self, rows: int) -> None:
+        """Scratch rows for a backward pass whose widest layer has ``rows`` outputs."""
+        batch = self.V.shape[1]
+        self.tmp = _POOL.take((rows, batch), self.V.dtype)
+        self.mask = _POOL.take((rows, batch), bool)
+        self.ones = _POOL.take((batch,), self.V.dtype)
+        self.ones.fill(1.0)
 
     def release(self) -> None:
         """Hand the big arrays back to the pool (after the outputs were copied out)."""
-        _POOL.give(*(a for a in (self.V, self.G, self.tmp) if a.size))
+        _POOL.give(*(a for a in (self.V, self.G, self.tmp, self.mask, self.ones) if a.size))
 
 
 class _ArrayPool:

@@ -97,10 +97,12 @@ class _Elementwise:
 # allocated). The same formulas as their rules in ops.py (relu: maximum keeps a nan a
 # nan, as the rule does; its slope a > 0 is the rule's x > 0, false for a nan).
 def _relu_slope(a: np.ndarray, up: np.ndarray, ws: _Workspace) -> None:
-    # The 0/1 slope as floats, then one product: masked writes (copyto where=, putmask)
-    # mispredict a branch per element and were 5-8x slower on a random half of zeros.
-    on = np.greater(a, 0.0, out=ws.tmp[: len(a)], casting="unsafe")
-    up *= on
+    # The slope as true/false, then one product: masked writes (copyto where=, putmask)
+    # mispredict a branch per element and were 5-8x slower on a random half of zeros,
+    # and a 0/1 slope in floats moves 8 bytes an element against 1 (2.3x slower for
+    # 64 x 10000 rows, which do not fit the cache).
+    on = np.greater(a, 0.0, out=ws.mask[: len(a)])
+    np.multiply(up, on, out=up)
 
 
 def _tanh_slope(a: np.ndarray, up: np.ndarray, ws: _Workspace) -> None:
@@ -191,8 +193,8 @@ class _Dense:
             ws.GS[self.w_block] += dW.ravel()
         else:
             _add_to_scalars(ws.GS, self.w.ravel(), dW.ravel(), unique=False)
-        if self.bias is not None:
-            _add_to_scalars(ws.GS, self.bias, dz.sum(axis=1), self.bias_unique)
+        if self.bias is not None:  # a product with ones: 3-4x faster than dz.sum(axis=1)
+            _add_to_scalars(ws.GS, self.bias, dz @ ws.ones, self.bias_unique)
         if not self.x_needs_grad:
             return
         if self.shared and self.x_grad.assign and len(W) == 1:  # an outer product: a BLAS
