@@ -305,7 +305,9 @@ def pow_const_op(p: float) -> Op:
         slope = p * m.pow(x, p - 1.0) if p != 0.0 else 0.0 * x  # d/dx x^p = p x^(p-1)
         return m.pow(x, p), (slope,)
 
-    return Op("**", rule, _pow_const_domain(p), display=f"**{p:g}")
+    # A whole non-negative power (x ** 2) is defined everywhere: no check to run per value.
+    everywhere = float(p).is_integer() and p >= 0
+    return Op("**", rule, None if everywhere else _pow_const_domain(p), display=f"**{p:g}")
 
 
 def _pow_rule(m: Any, a: Any, b: Any) -> tuple[Any, tuple[Any, ...]]:
