@@ -196,7 +196,6 @@ class Compiled:
         return out
 
     def _backward(self, ws: _Workspace, saved: list[Any], row: int, weight: Any) -> None:
-        batch = ws.V.shape[1]
         ws.G = _POOL.take(ws.V.shape, self.dtype)
         ws.G[self.zero_rows] = 0.0
         ws.G[row] = weight

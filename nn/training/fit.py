@@ -2,10 +2,12 @@
 repeat.
 
 ``batch_size=1`` is online (stochastic) training, ``None`` is full batch, any other
-number is mini-batch. Samples are shuffled each epoch with a seeded generator, so a run
-is reproducible. Everything is validated before the first step, so bad input fails at
-once with a clear message rather than after an hour. Progress bars, early stopping,
-learning-rate schedules and gradient tracking are callbacks (``nn.training.callbacks``).
+number is mini-batch. Mini-batches are drawn from samples shuffled each epoch with a
+seeded generator, so a run is reproducible (a full batch is every sample, in the order
+given: shuffling it would only change how its sums round). Everything is validated
+before the first step, so bad input fails at once with a clear message rather than
+after an hour. Progress bars, early stopping, learning-rate schedules and gradient
+tracking are callbacks (``nn.training.callbacks``).
 """
 
 from __future__ import annotations
