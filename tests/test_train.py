@@ -4,12 +4,14 @@ regularisation, the History, the progress bar and bad input."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
 from nn import MLP, History, fit, optim, predict, predict_classes
 from nn.data import XOR_TABLE, load_digits, make_blobs, make_moons, train_test_split
 from nn.metrics import accuracy
+from nn.training.callbacks import Callback
 
 
 def test_moons_reaches_97_percent() -> None:
@@ -272,6 +274,47 @@ def test_multiclass_label_range_is_checked() -> None:
         fit(model, [[0.0, 1.0]], [1], loss="cross_entropy", epochs=0, progress=False)
     with pytest.raises(ValueError, match="unknown metric"):
         fit(model, [[0.0, 1.0]], [1], loss="cross_entropy", metrics=["auc"], progress=False)
+
+
+@pytest.mark.parametrize("engine", ["eager", "compiled"])
+def test_a_numpy_table_is_read_without_lists(engine: str) -> None:
+    """A 2-D array of samples goes into fit (and the compiled predict) as an array: never
+    through tolist and back (32 + 21 ms for 10000 x 64), with the numbers the same lists
+    give, metrics included; changing the array after the call changes nothing."""
+    np = pytest.importorskip("numpy")
+
+    class NoLists(np.ndarray):  # type: ignore[type-arg]
+        def tolist(self) -> Any:  # type: ignore[override]
+            raise AssertionError("the samples went through a list")
+
+    X, y = make_moons(60, noise=0.1, seed=0)
+    table = np.array(X).view(NoLists)
+
+    def run(samples: Any) -> tuple[list[float], list[float], list[float]]:
+        m = MLP(2, [6, 1], seed=0)
+        hist = fit(m, samples, y, loss="bce", epochs=3, batch_size=16, metrics=["accuracy"],
+                   engine=engine, progress=False)  # fmt: skip
+        return hist["loss"], hist["accuracy"], [p.data for p in m.parameters()]
+
+    assert run(table) == run(X)
+    model = MLP(2, [6, 1], seed=0)
+    assert predict(model, table, engine="compiled") == predict(model, X, engine="compiled")
+    before = run(np.array(X))
+    again = np.array(X)
+    m = MLP(2, [6, 1], seed=0)
+    fit(m, again, y, loss="bce", epochs=3, batch_size=16, engine=engine, progress=False,
+        callbacks=[_Scribble(again)])  # fmt: skip
+    assert [p.data for p in m.parameters()] == before[2]
+
+
+class _Scribble(Callback):
+    """Overwrites the caller's array after every batch: training must not see it."""
+
+    def __init__(self, array: Any) -> None:
+        self.array = array
+
+    def on_batch_end(self, run: Any, loss: float) -> None:
+        self.array[:] = 1e6
 
 
 def test_numpy_input_is_accepted() -> None:

@@ -97,6 +97,20 @@ def shape_labels(model: Any, y: list[Any], loss_name: str | None, what: str) -> 
     return y
 
 
+def array_table(samples: Any) -> np.ndarray | None:
+    """Samples given as a 2-D NumPy array of numbers (or a DataFrame of them), as a
+    float64 copy whose rows are the samples: read without a round trip through lists
+    (``tolist`` and back took 32 and 21 ms for 10000 x 64). ``None`` for anything else,
+    which goes through ``to_list`` and ``numeric_table``."""
+    if hasattr(samples, "to_numpy"):  # pandas: the values, not the column names
+        samples = samples.to_numpy()
+    if not isinstance(samples, np.ndarray) or samples.ndim != 2 or not len(samples):
+        return None
+    if samples.dtype.kind not in "biuf":
+        return None
+    return np.array(samples, dtype=float)  # a copy: later changes to the caller's array do not reach it
+
+
 def numeric_table(samples: Sequence[Any]) -> np.ndarray | None:
     """The samples as one float array, when every sample is a number or a flat list of
     numbers of one length (an MLP's data): read in one go, and checked in one go by

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -25,7 +25,15 @@ from ..optim import Adam, LRScheduler, Optimizer
 from ..optim.optimizers import PRESETS, make_optimizer
 from ..rng import Seed, check_seed, generator
 from .callbacks import Callback, EarlyStopping, GradientFlow, ProgressBar, SchedulerStep, StopOnDivergence
-from .checks import check_count, check_data, check_strength, class_weights, numeric_table, shape_labels
+from .checks import (
+    array_table,
+    check_count,
+    check_data,
+    check_strength,
+    class_weights,
+    numeric_table,
+    shape_labels,
+)
 from .engines import Penalty, check_dtype, check_engine, make_engine
 from .history import History
 from .predict import predict_classes
@@ -101,10 +109,14 @@ class TrainingRun:
         check_count("batch_size", opts["batch_size"], allow_none=True)
         self.model = model
         self.loss_fn, loss_name = resolve_loss(loss, model)
-        self.X, self.y = to_list(X, "X"), shape_labels(model, to_list(y, "y"), loss_name, "training data")
         # Numbers in one array, read and checked once; every batch is rows of it (the
         # compiled engine's as arrays, the eager engine's as lists of floats for its graphs).
-        self.table = numeric_table(self.X)
+        # An array given is that array's copy, and then also the samples (X[i] a row).
+        self.table = array_table(X)
+        self.X: Any = cast(Any, self.table) if self.table is not None else to_list(X, "X")
+        self.y = shape_labels(model, to_list(y, "y"), loss_name, "training data")
+        if self.table is None:
+            self.table = numeric_table(self.X)
         self.targets = numeric_table(self.y) if self.table is not None else None
         check_data(model, self.X, self.y, loss_name, "training data", self.table, self.targets)
         self.validation = _validation(opts["validation"])

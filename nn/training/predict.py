@@ -9,6 +9,7 @@ from typing import Any
 from autograd_core import Value, no_grad
 
 from ..arraylike import to_list
+from .checks import array_table
 from .compiled import forward_programs
 from .engines import check_dtype, check_engine
 
@@ -23,15 +24,19 @@ def predict(model: Any, X: Sequence[Any], engine: str = "eager", dtype: str = "f
     array-like."""
     check_engine(engine)
     check_dtype(engine, dtype)
-    X = to_list(X, "X")
-    _refuse_one_sample(model, X)
+    # A 2-D array of numbers is a list of samples as it is: the compiled engine reads it
+    # without a round trip through lists.
+    samples: Any = array_table(X) if engine == "compiled" else None
+    if samples is None:
+        samples = to_list(X, "X")
+        _refuse_one_sample(model, samples)
     was_training = model.training
     model.eval()
     try:
         if engine == "compiled":
-            return forward_programs(model, dtype).predict(X)
+            return forward_programs(model, dtype).predict(samples)
         with no_grad():
-            return [_to_float(model(x)) for x in X]
+            return [_to_float(model(x)) for x in samples]
     finally:
         model.train(was_training)
 
