@@ -278,9 +278,10 @@ def test_multiclass_label_range_is_checked() -> None:
 
 @pytest.mark.parametrize("engine", ["eager", "compiled"])
 def test_a_numpy_table_is_read_without_lists(engine: str) -> None:
-    """A 2-D array of samples goes into fit (and the compiled predict) as an array: never
-    through tolist and back (32 + 21 ms for 10000 x 64), with the numbers the same lists
-    give, metrics included; changing the array after the call changes nothing."""
+    """A 2-D array of samples goes into fit (its validation samples too, and the compiled
+    predict) as an array: never through tolist and back (32 + 21 ms for 10000 x 64),
+    with the numbers the same lists give, metrics included; changing the array during
+    the call changes nothing."""
     np = pytest.importorskip("numpy")
 
     class NoLists(np.ndarray):  # type: ignore[type-arg]
@@ -288,15 +289,17 @@ def test_a_numpy_table_is_read_without_lists(engine: str) -> None:
             raise AssertionError("the samples went through a list")
 
     X, y = make_moons(60, noise=0.1, seed=0)
-    table = np.array(X).view(NoLists)
+    Xv, yv = make_moons(30, noise=0.1, seed=1)
+    table, table_v = np.array(X).view(NoLists), np.array(Xv).view(NoLists)
 
-    def run(samples: Any) -> tuple[list[float], list[float], list[float]]:
+    def run(samples: Any, validation: Any = (Xv, yv)) -> tuple[list[Any], list[Any], list[float]]:
         m = MLP(2, [6, 1], seed=0)
         hist = fit(m, samples, y, loss="bce", epochs=3, batch_size=16, metrics=["accuracy"],
-                   engine=engine, progress=False)  # fmt: skip
-        return hist["loss"], hist["accuracy"], [p.data for p in m.parameters()]
+                   validation=validation, engine=engine, progress=False)  # fmt: skip
+        seen = [hist[k] for k in ("loss", "accuracy", "val_loss", "val_accuracy")]
+        return seen[:2], seen[2:], [p.data for p in m.parameters()]
 
-    assert run(table) == run(X)
+    assert run(table, (table_v, yv)) == run(X)
     model = MLP(2, [6, 1], seed=0)
     assert predict(model, table, engine="compiled") == predict(model, X, engine="compiled")
     before = run(np.array(X))

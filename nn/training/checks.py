@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ..arraylike import to_list
+
 CLASSIFICATION = {"bce", "binary_cross_entropy", "cross_entropy", "hinge"}
 BINARY = {"bce", "binary_cross_entropy"}
 
@@ -109,6 +111,23 @@ def array_table(samples: Any) -> np.ndarray | None:
     if samples.dtype.kind not in "biuf":
         return None
     return np.array(samples, dtype=float)  # a copy: later changes to the caller's array do not reach it
+
+
+def read_data(
+    model: Any, X: Any, y: Any, loss_name: str | None, what: str, names: tuple[str, str] = ("X", "y")
+) -> tuple[Any, list[Any], np.ndarray | None, np.ndarray | None]:
+    """``(samples, labels, table, targets)``: X and y read once and checked (a
+    ``ValueError`` naming the first bad sample or label). ``table`` and ``targets`` are
+    the numbers as arrays when the samples are flat rows of numbers (``None`` else);
+    ``samples`` is then the table itself if X was an array, else X as a list."""
+    table = array_table(X)
+    samples: Any = table if table is not None else to_list(X, names[0])
+    labels = shape_labels(model, to_list(y, names[1]), loss_name, what)
+    if table is None:
+        table = numeric_table(samples)
+    targets = numeric_table(labels) if table is not None else None
+    check_data(model, samples, labels, loss_name, what, table, targets)
+    return samples, labels, table, targets
 
 
 def numeric_table(samples: Sequence[Any]) -> np.ndarray | None:

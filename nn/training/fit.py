@@ -14,26 +14,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
-from ..arraylike import to_list
 from ..losses import Loss, get_loss
 from ..metrics import METRICS
 from ..optim import Adam, LRScheduler, Optimizer
 from ..optim.optimizers import PRESETS, make_optimizer
 from ..rng import Seed, check_seed, generator
 from .callbacks import Callback, EarlyStopping, GradientFlow, ProgressBar, SchedulerStep, StopOnDivergence
-from .checks import (
-    array_table,
-    check_count,
-    check_data,
-    check_strength,
-    class_weights,
-    numeric_table,
-    shape_labels,
-)
+from .checks import check_count, check_strength, class_weights, read_data
 from .engines import Penalty, check_dtype, check_engine, make_engine
 from .history import History
 from .predict import predict_classes
@@ -89,12 +80,19 @@ def _metric_functions(metrics: Sequence[str | Metric]) -> list[tuple[str, Metric
     return found
 
 
-def _validation(validation: Any) -> tuple[Any, Any] | None:
+def _validation(model: Any, validation: Any, loss_name: str | None, engine: str) -> tuple[Any, Any] | None:
+    """The validation pair, checked and read once: for the compiled engine its samples
+    as one array (no epoch reads them again: that took longer than the epoch's
+    training at 5000 x 64), for the eager engine as lists."""
     if validation is None:
         return None
     if not isinstance(validation, (tuple, list)) or len(validation) != 2:
         raise ValueError("validation must be a pair (X_val, y_val)")
-    return to_list(validation[0], "validation X"), to_list(validation[1], "validation y")
+    names = ("validation X", "validation y")
+    X, y, table, _ = read_data(model, validation[0], validation[1], loss_name, "validation data", names)
+    if table is not None and engine == "compiled":
+        return table, y
+    return (X.tolist() if isinstance(X, np.ndarray) else X), y
 
 
 class TrainingRun:
@@ -111,19 +109,8 @@ class TrainingRun:
         self.loss_fn, loss_name = resolve_loss(loss, model)
         # Numbers in one array, read and checked once; every batch is rows of it (the
         # compiled engine's as arrays, the eager engine's as lists of floats for its graphs).
-        # An array given is that array's copy, and then also the samples (X[i] a row).
-        self.table = array_table(X)
-        self.X: Any = cast(Any, self.table) if self.table is not None else to_list(X, "X")
-        self.y = shape_labels(model, to_list(y, "y"), loss_name, "training data")
-        if self.table is None:
-            self.table = numeric_table(self.X)
-        self.targets = numeric_table(self.y) if self.table is not None else None
-        check_data(model, self.X, self.y, loss_name, "training data", self.table, self.targets)
-        self.validation = _validation(opts["validation"])
-        if self.validation is not None:
-            Xv, yv = self.validation
-            self.validation = Xv, shape_labels(model, yv, loss_name, "validation data")
-            check_data(model, *self.validation, loss_name, "validation data")
+        self.X, self.y, self.table, self.targets = read_data(model, X, y, loss_name, "training data")
+        self.validation = _validation(model, opts["validation"], loss_name, opts["engine"])
         self.metrics = _metric_functions(opts["metrics"])
         self.optimizer = resolve_optimizer(optimizer, model)
         weights = class_weights(self.y, opts["class_weight"])
