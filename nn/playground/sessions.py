@@ -242,7 +242,7 @@ class TrainSession:
         return (self.epoch, {k: list(v) for k, v in self.history.items()}, self.every, self.latest,
                 self._version, [p.data for p in params], [p.grad for p in params],
                 self.run.optimizer.state_dict(),
-                self.run.rng.bit_generator.state, list(self.run.order))  # fmt: skip
+                self.run.rng.bit_generator.state, self.run.order.copy())  # fmt: skip
 
     def _restore(self, saved: tuple[Any, ...]) -> None:
         (self.epoch, self.history, self.every, self.latest, self._version, data, grads, optimizer, rng,
