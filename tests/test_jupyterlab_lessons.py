@@ -31,6 +31,11 @@ pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 pytest.importorskip("graphviz")
 
+# Chromium tests run on one worker, one after another (pyproject.toml: --dist loadgroup):
+# beside another Chromium the Train view test measured 7-10 updates a second in CI,
+# 14-15 alone or beside two busy loops.
+pytestmark = pytest.mark.xdist_group("browser")
+
 ROOT = Path(__file__).parents[1]
 LESSONS = ["01_values_and_the_chain_rule.ipynb", "02_a_worked_example_by_hand.ipynb"]
 WINDOW = {"width": 1366, "height": 768}  # the student's laptop in the issue

@@ -29,6 +29,12 @@ from helpers import chromium
 
 nbformat = pytest.importorskip("nbformat")
 
+# Chromium tests run on one worker, one after another (pyproject.toml: --dist loadgroup):
+# beside another Chromium the Train view test measured 7-10 updates a second in CI,
+# 14-15 alone or beside two busy loops.
+pytestmark = pytest.mark.xdist_group("browser")
+
+
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 WIDTH = 1150  # px: a notebook's output area
 MIN_TEXT_PX = 12.0  # the median text of a figure, as shown at WIDTH

@@ -18,6 +18,11 @@ pytest.importorskip("graphviz")
 from autograd_core import Value, explain
 from autograd_core.viz.live import LiveGraph, recompute
 
+# Chromium tests run on one worker, one after another (pyproject.toml: --dist loadgroup):
+# beside another Chromium the Train view test measured 7-10 updates a second in CI,
+# 14-15 alone or beside two busy loops.
+pytestmark = pytest.mark.xdist_group("browser")
+
 
 def neuron() -> Value:
     x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(1.0, label="b")

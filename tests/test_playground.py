@@ -31,6 +31,12 @@ from starlette.testclient import TestClient
 from nn.playground import ExpressionError, compile_expression
 from nn.playground.server import MAX_MESSAGES_PER_SECOND, create_app
 
+# Chromium tests run on one worker, one after another (pyproject.toml: --dist loadgroup):
+# beside another Chromium the Train view test measured 7-10 updates a second in CI,
+# 14-15 alone or beside two busy loops.
+pytestmark = pytest.mark.xdist_group("browser")
+
+
 # Screenshots go to a temporary folder; CHAINRULE_SCREENSHOTS=docs/playground keeps them
 # (that is how the README's pictures are made).
 SHOTS = Path(os.environ.get("CHAINRULE_SCREENSHOTS") or tempfile.mkdtemp(prefix="playground-shots-"))

@@ -12,6 +12,11 @@ import pytest
 pytest.importorskip("starlette")
 from test_playground import SHOTS, browser, server  # noqa: F401  (fixtures)
 
+# Chromium tests run on one worker, one after another (pyproject.toml: --dist loadgroup):
+# beside another Chromium the Train view test measured 7-10 updates a second in CI,
+# 14-15 alone or beside two busy loops.
+pytestmark = pytest.mark.xdist_group("browser")
+
 
 def open_graph(browser: Any, url: str, width: int, height: int, projector: bool) -> Any:  # noqa: F811
     page = browser.new_page(viewport={"width": width, "height": height})

@@ -45,6 +45,12 @@ from nn.playground import server as playground_server
 from nn.playground import sessions as playground_sessions
 from nn.playground.server import MAX_MESSAGES_PER_SECOND, create_app
 
+# Chromium tests run on one worker, one after another (pyproject.toml: --dist loadgroup):
+# beside another Chromium the Train view test measured 7-10 updates a second in CI,
+# 14-15 alone or beside two busy loops.
+pytestmark = pytest.mark.xdist_group("browser")
+
+
 ROOT = Path(__file__).resolve().parents[1]
 #: The issue's expression: 100 a's (298 characters, inside every limit of the parser),
 #: one leaf with 99 consumers; dot took 30 s (its time limit), WebAssembly 161 s.

@@ -27,6 +27,12 @@ from test_playground import SHOTS, browser, server  # noqa: F401  (fixtures)
 from nn.playground import rooms
 from nn.playground.server import create_app
 
+# Chromium tests run on one worker, one after another (pyproject.toml: --dist loadgroup):
+# beside another Chromium the Train view test measured 7-10 updates a second in CI,
+# 14-15 alone or beside two busy loops.
+pytestmark = pytest.mark.xdist_group("browser")
+
+
 TOKEN = "a-teacher-token-for-the-tests"
 TEACHER, STUDENT, OTHER = "127.0.0.1", "10.0.0.21", "10.0.0.22"  # client addresses
 

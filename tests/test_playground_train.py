@@ -32,6 +32,12 @@ from nn.playground.sessions import DATASETS, LIMITS
 from nn.playground.train_figures import MAP_BYTES, feature_matrix, grid_points, layer_outputs
 from nn.training import predict
 
+# Chromium tests run on one worker, one after another (pyproject.toml: --dist loadgroup):
+# beside another Chromium the Train view test measured 7-10 updates a second in CI,
+# 14-15 alone or beside two busy loops.
+pytestmark = pytest.mark.xdist_group("browser")
+
+
 #: The old spirals (0.64 turns) were solved (train accuracy 95%, test 90%) by a 2-[8,8]-1
 #: tanh network with the page's defaults (200 points, noise 0.1, adam 0.03, full batch) in
 #: 44, 66 and 50 epochs for seeds 0, 1, 2: under 5 s at 15 updates a second. 75 epochs is

@@ -17,6 +17,11 @@ pytest.importorskip("graphviz")
 
 from autograd_core import Value, explain, gradients
 
+# Chromium tests run on one worker, one after another (pyproject.toml: --dist loadgroup):
+# beside another Chromium the Train view test measured 7-10 updates a second in CI,
+# 14-15 alone or beside two busy loops.
+pytestmark = pytest.mark.xdist_group("browser")
+
 
 def example() -> tuple[Value, Value, Value]:
     a, b = Value(2.0, label="a"), Value(-3.0, label="b")
