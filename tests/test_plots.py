@@ -10,6 +10,7 @@ import pytest
 pytest.importorskip("matplotlib")
 pytest.importorskip("graphviz")
 
+from autograd_core.viz import render
 from nn import MLP, fit, optim
 from nn.data import make_moons
 from nn.viz import draw_mlp, plot_decision_boundary, plot_gradient_flow, plot_history
@@ -78,7 +79,9 @@ def test_network_diagram(trained) -> None:  # type: ignore[no-untyped-def]
     root = ET.fromstring(draw_mlp(model).svg())
     # neurons and weights (the legend and the invisible edges that order a column aside)
     nodes = [
-        g for g in root.iter(f"{SVG}g") if g.get("class") == "node" and g.findtext(f"{SVG}title") != "legend"
+        g
+        for g in root.iter(f"{SVG}g")
+        if g.get("class") == "node" and not (g.findtext(f"{SVG}title") or "").startswith("legend")
     ]
     edges = [g for g in root.iter(f"{SVG}g") if g.get("class") == "edge" and g.find(f"{SVG}path") is not None]
     assert len(nodes) == 2 + 8 + 8 + 1 and len(edges) == 2 * 8 + 8 * 8 + 8
@@ -192,19 +195,32 @@ def test_draw_mlp_import_error_names_draw_mlp(monkeypatch: pytest.MonkeyPatch) -
         draw_mlp(MLP(2, [2, 1], seed=0))
 
 
-def test_draw_mlp_has_a_legend_inputs_in_order_and_a_projector_theme() -> None:
+@pytest.mark.parametrize("renderer", [render.SYSTEM, render.WASM])
+def test_draw_mlp_has_a_legend_neurons_in_order_and_a_projector_theme(renderer: str) -> None:
+    """In both renderers: the legend's four lines (the WebAssembly Graphviz drew an
+    HTML-like table as the word "legend"), blue and orange where they name a colour, and
+    every column's neurons in order from the top, the "..." between the first and the
+    last (dot's last crossing pass drew layer 1 as gap, 3, 4, 15, 11, ..., 0, 1, 2)."""
     import re
 
-    model = MLP(3, [5, 1], seed=0)
-    root = ET.fromstring(draw_mlp(model).svg())
-    words = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
-    for phrase in ("weight > 0", "weight < 0", "thicker edge", "its bias"):
-        assert phrase in words, phrase
-    svg = draw_mlp(model).svg()
-    ys = [float(y) for y in re.findall(r"<title>n0_\d</title>\s*<ellipse[^>]*cy=\"([-\d.]+)\"", svg)]
-    assert len(ys) == 3 and ys == sorted(ys)  # x0 above x1 above x2 (SVG y grows downwards)
+    model = MLP(3, [16, 5, 1], seed=0)
+    svg = draw_mlp(model).svg(renderer=renderer)
+    root = ET.fromstring(svg)
+    texts = {t.text: t.get("fill") for t in root.iter(f"{SVG}text")}
+    assert texts.get("blue edge: weight > 0") == "#1f77b4", texts
+    assert texts.get("orange edge: weight < 0") == "#ff7f0e", texts
+    assert "thicker edge: larger |weight|" in texts and "number in a neuron: its bias" in texts
+    tops: dict[str, list[tuple[float, str]]] = {}
+    for layer, j, y in re.findall(
+        r"<title>n(\d)_(\w+)</title>\s*<(?:ellipse|polygon|text)[^>]*?y=\"([-\d.]+)\"", svg
+    ):
+        tops.setdefault(layer, []).append((float(y), j))
+    column = {layer: [j for _, j in sorted(found)] for layer, found in tops.items()}
+    assert column["0"] == ["0", "1", "2"], column  # x0 above x1 above x2 (SVG y grows downwards)
+    assert column["1"] == ["0", "1", "2", "3", "4", "gap", "11", "12", "13", "14", "15"], column
+    assert column["2"] == ["0", "1", "2", "3", "4"] and column["3"] == ["0"], column
     sizes = [
         float(t.get("font-size", "0"))
-        for t in ET.fromstring(draw_mlp(model, theme="projector").svg()).iter(f"{SVG}text")
+        for t in ET.fromstring(draw_mlp(model, theme="projector").svg(renderer=renderer)).iter(f"{SVG}text")
     ]
     assert min(sizes) >= 20

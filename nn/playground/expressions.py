@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -48,6 +49,13 @@ _BINARY: dict[type, Callable[[Any, Any], Any]] = {
 DEFAULTS = (0.5, -1.0, 2.0, 0.8, -0.3, 1.5, -2.0, 0.1)  # leaf values before the user moves them
 
 
+# Python 3.11's parser keeps one recursion counter for every thread while it builds the
+# tree's objects: two threads parsing at once can corrupt it, and ast.parse then raises
+# "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905), which the
+# playground's graph threads met under load. Parsing an expression takes microseconds.
+_PARSING = threading.Lock()
+
+
 class ExpressionError(ValueError):
     """The text is not an expression the playground accepts; the message says why."""
 
@@ -61,7 +69,8 @@ def parse(text: str) -> ast.expr:
     if not text.strip():
         raise ExpressionError("type an expression, such as (a*b + c).tanh()")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with _PARSING:
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"not an expression: {exc.msg} (column {exc.offset})") from None
     except (RecursionError, MemoryError, ValueError):

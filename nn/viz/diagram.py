@@ -33,7 +33,16 @@ def draw_mlp(model: MLP, max_neurons: int = 10, show_weights: bool = True, theme
     size = SIZES[theme]
     g = digraph_class("draw_mlp")(
         format="svg",
-        graph_attr={"rankdir": "LR", "splines": "line", "nodesep": "0.12", "ranksep": str(size["ranksep"])},
+        # remincross=false: dot's last pass to cut crossings may reorder a column's
+        # neurons across the invisible edges that order them (layer 1 of an
+        # MLP(2, [16, 16, 1]) was drawn gap, 3, 4, 15, 11, ..., 0, 1, 2 from the top).
+        graph_attr={
+            "rankdir": "LR",
+            "splines": "line",
+            "nodesep": "0.12",
+            "ranksep": str(size["ranksep"]),
+            "remincross": "false",
+        },
     )
     g.attr("node", shape="circle", fixedsize="true", width=str(size["width"]), fontname="Helvetica",
            fontsize=str(size["font"]))  # fmt: skip
@@ -108,15 +117,21 @@ POSITIVE, NEGATIVE = "#1f77b4", "#ff7f0e"  # blue / orange: told apart with red-
 
 
 def _legend(g: Any, size: dict[str, float]) -> None:
-    """What the colours, the widths and the numbers in the neurons mean."""
+    """What the colours, the widths and the numbers in the neurons mean: one line of text
+    a node, in a column. Plain labels, not an HTML-like table, which the WebAssembly
+    Graphviz does not draw (it showed the node's name, "legend", instead)."""
     font = str(size["font"])
-    text = (
-        '<<TABLE BORDER="0" CELLSPACING="2">'
-        f'<TR><TD ALIGN="LEFT"><FONT COLOR="{POSITIVE}"><B>blue edge</B></FONT>: weight &gt; 0</TD></TR>'
-        f'<TR><TD ALIGN="LEFT"><FONT COLOR="{NEGATIVE}"><B>orange edge</B></FONT>: weight &lt; 0</TD></TR>'
-        '<TR><TD ALIGN="LEFT">thicker edge: larger |weight|</TD></TR>'
-        '<TR><TD ALIGN="LEFT">number in a neuron: its bias</TD></TR></TABLE>>'
-    )
-    with g.subgraph(name="cluster_legend") as c:
+    lines = [
+        ("blue edge: weight > 0", POSITIVE),
+        ("orange edge: weight < 0", NEGATIVE),
+        ("thicker edge: larger |weight|", "black"),
+        ("number in a neuron: its bias", "black"),
+    ]
+    with g.subgraph(name="cluster_legend") as c, c.subgraph() as column:
         c.attr(label="legend", style="dashed", color="#999999", fontname="Helvetica", fontsize=font)
-        c.node("legend", label=text, shape="plaintext", fixedsize="false", fontsize=font)
+        column.attr(rank="same")
+        for i, (text, colour) in enumerate(lines):
+            column.node(f"legend_{i}", label=text, shape="plaintext", fixedsize="false", height="0.3",
+                        fontsize=font, fontcolor=colour)  # fmt: skip
+            if i:
+                column.edge(f"legend_{i}", f"legend_{i - 1}", style="invis")  # as in a layer's column
