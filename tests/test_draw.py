@@ -221,6 +221,33 @@ def test_the_notebook_bundle_fits_and_has_a_png_beside_the_svg(
     assert len(png.getcolors(256) or []) <= PNG_COLOURS
 
 
+def test_the_notebook_png_keeps_every_fill_colour_of_the_picture_exactly() -> None:
+    """The PNG an untrusted notebook shows reads like the SVG: every node's fill and every
+    legend swatch keeps its colour, to the bit. Before, the palette kept only colours
+    that covered many pixels: lesson 02's swatches for +1e-8 and -1e-8 both came out
+    grey, and its orange scale ran the wrong way."""
+    Image = pytest.importorskip("PIL.Image")
+    import base64
+    import io
+    import shutil
+
+    from autograd_core.viz.notebook import fill_colours
+
+    if not shutil.which("dot"):
+        pytest.skip("no system Graphviz here (apt-get install graphviz)")
+    leaves = [Value(0.1 * (i + 1), label=f"x{i}") for i in range(12)]
+    out = sum((x * x).tanh() * (i - 6) for i, x in enumerate(leaves))
+    out.backward()  # type: ignore[union-attr]
+    picture = draw_graph(out, color_by="grad")  # type: ignore[arg-type]
+    fills = fill_colours(picture.source)
+    assert len(fills) > 20, len(fills)  # the nodes' shades and the legend's swatches
+    bundle = picture._repr_mimebundle_()  # type: ignore[attr-defined]
+    png = Image.open(io.BytesIO(base64.b64decode(bundle["image/png"]))).convert("RGB")
+    shown = {colour for _, colour in png.getcolors(png.width * png.height)}
+    missing = [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in fills if (r, g, b) not in shown]
+    assert missing == [], f"fill colours not in the PNG: {missing}"
+
+
 def test_no_png_for_a_picture_too_tall_to_read() -> None:
     """Past PNG_MAX_HEIGHT a PNG would take seconds and hundreds of KB: SVG alone."""
     from autograd_core.viz.notebook import PNG_MAX_HEIGHT

@@ -130,3 +130,19 @@ def test_every_stored_picture_shows_in_an_untrusted_notebook(path: Path) -> None
         png = Image.open(io.BytesIO(base64.b64decode(output.data["image/png"])))
         shown = output.get("metadata", {}).get("image/png", {}).get("width", png.width)
         assert shown <= 920, (path.name, png.size, shown)
+        # every box's colour (a value's gradient, a legend swatch) is in the PNG exactly
+        colours = {
+            "#{:02x}{:02x}{:02x}".format(*c) for _, c in png.convert("RGB").getcolors(png.width * png.height)
+        }
+        missing = sorted(set(_box_fills(svg)) - colours)
+        assert missing == [], (path.name, f"box colours missing from the PNG: {missing}")
+
+
+def _box_fills(svg: str) -> list[str]:
+    """The fill colour of each node's shape (its first polygon, path or ellipse) in an SVG."""
+    fills = []
+    for node in re.findall(r'<g id="[^"]*" class="node">(.*?)</g>', svg, flags=re.S):
+        shape = re.search(r'<(?:polygon|path|ellipse)\b[^>]*\bfill="(#[0-9a-fA-F]{6})"', node)
+        if shape is not None:
+            fills.append(shape.group(1).lower())
+    return fills

@@ -91,6 +91,23 @@ def test_huge_exponents_are_floats_not_a_frozen_server() -> None:
     assert math.isinf(root.data) and time.perf_counter() - start < 1.0
 
 
+def test_new_leaves_start_inside_the_domain_and_a_refusal_names_the_leaves() -> None:
+    """A student types ``(x - 5)**2 + log(y) / z``: y's default (-1) is outside log's
+    domain, so the leaves nobody has set start positive and the graph draws (it was
+    refused, with no slider to mend it). Leaves the student set are never changed; when
+    nothing helps, the message gives the leaves' values: the op's own "x" is its
+    argument, not the leaf called x."""
+    root, leaves = compile_expression("(x - 5)**2 + log(y) / z")
+    assert {n: v.data for n, v in leaves.items()} == {"x": 0.5, "y": 1.0, "z": 2.0}
+    assert root.data == pytest.approx((0.5 - 5) ** 2 + math.log(1.0) / 2.0)
+    _, kept = compile_expression("a * b", {"b": -4.0})
+    assert kept["a"].data == 0.5 and kept["b"].data == -4.0  # no domain trouble: defaults as before
+    with pytest.raises(ValueError, match=r"log needs x > 0, got x = -2.0 \(with y = -2\)"):
+        compile_expression("log(y)", {"y": -2.0})
+    with pytest.raises(ValueError, match=r"got x = -0.5 \(with a = 0.5\)"):
+        compile_expression("log(a - 1)")
+
+
 def test_parsing_from_many_threads_at_once_never_fails() -> None:
     """The graph threads parse expressions concurrently. Python 3.11's parser shares one
     recursion counter between threads (CPython gh-106905): without a lock, 23-35 of the

@@ -94,6 +94,15 @@ def test_the_projector_switch_keeps_the_step(browser: Any, server: str) -> None:
     page.wait_for_function("document.querySelector('#picture svg text[font-size=\"22.00\"]') !== null")
     assert page.evaluate("document.body.dataset.step") == "5"
     assert page.evaluate("document.querySelector('#caption').textContent").startswith("step 5")
+    # The switch keeps the keyboard focus: the arrow keys still step (they did nothing).
+    assert page.evaluate("document.activeElement.id") == "projector"
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("document.body.dataset.step") == "6"
+    page.keyboard.press(" ")  # space presses the focused switch, as everywhere
+    assert not page.is_checked("#projector")
+    assert page.evaluate("document.body.dataset.step") == "6"
     page.close()
 
 

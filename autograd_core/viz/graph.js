@@ -203,7 +203,11 @@ const ChainruleGraphView = (() => {
       };
       $("node-close").onclick = () => { state.picked = null; nodeInfo(); };
       (root.body ? doc : root).addEventListener("keydown", e => {  // a widget: keys while it has focus
-        if ($("graph-view").hidden || ["INPUT", "SELECT", "TEXTAREA"].includes(e.target.tagName)) return;
+        // Keys step the picture unless they type into something (a text field, a menu,
+        // the step slider); after a click on a checkbox (the projector switch) the arrows
+        // still step, and space still presses the checkbox or button that has focus.
+        if ($("graph-view").hidden || typesKeys(e.target)) return;
+        if (e.key === " " && ["INPUT", "BUTTON"].includes(e.target.tagName)) return;
         if (e.key === "ArrowRight") { pause(); show(state.step + 1); }
         else if (e.key === "ArrowLeft") { pause(); show(state.step - 1); }
         else if (e.key === " ") { e.preventDefault(); state.timer ? pause() : play(); }
@@ -215,5 +219,9 @@ const ChainruleGraphView = (() => {
     }
     return { load, update, show, refused, wire, whole, follow };
   }
-  return { create };
+  function typesKeys(el) {  // does this element use the arrow keys itself?
+    return ["SELECT", "TEXTAREA"].includes(el.tagName)
+      || (el.tagName === "INPUT" && !["checkbox", "radio", "button", "submit", "reset"].includes(el.type));
+  }
+  return { create, typesKeys };
 })();

@@ -20,14 +20,19 @@ import shutil
 from collections.abc import Collection
 from typing import Any
 
+import numpy as np
+
 from .render import RenderError, render_png
 
 #: The widest picture in a notebook, in CSS pixels. JupyterLab's output area is 934 px
 #: wide in a 1366 x 768 window with its file browser open (measured); a little less
 #: leaves room for a wider scroll bar.
 NOTEBOOK_WIDTH = 920
-#: Colours in the PNG: Graphviz pictures have a few fills and anti-aliased text.
+#: Colours in the PNG: Graphviz pictures have a few fills and anti-aliased text. A picture
+#: with more fill colours than fit gets more (every fill is kept, see ``_few_colours``).
 PNG_COLOURS = 32
+#: Colours for the blends at the edges of text and lines, however many fills there are.
+BLEND_COLOURS = 16
 #: A colour that covers this many pixels fills an area (a box, a swatch): kept exact.
 FILL_PIXELS = 150
 #: No PNG for a picture taller than this (pixels, as shown): it would take seconds and
@@ -90,15 +95,26 @@ def notebook_png(dot_source: str, natural_width: float, width: int) -> bytes | N
         png = render_png(dot_source, dpi)
     except RenderError:
         return None
-    return _few_colours(png)
+    return _few_colours(png, fill_colours(dot_source))
 
 
-def _few_colours(png: bytes) -> bytes:
+_FILL = re.compile(r'fillcolor="?#([0-9a-fA-F]{6})\b')
+
+
+def fill_colours(dot_source: str) -> list[tuple[int, int, int]]:
+    """Every ``fillcolor="#rrggbb"`` of ``dot_source``, once each, in order."""
+    found = dict.fromkeys(m.group(1).lower() for m in _FILL.finditer(dot_source))
+    return [(int(h[:2], 16), int(h[2:4], 16), int(h[4:], 16)) for h in found]
+
+
+def _few_colours(png: bytes, fills: Collection[tuple[int, int, int]] = ()) -> bytes:
     """The PNG with a palette of at most ``PNG_COLOURS`` colours (Pillow, which the viz
     extra brings with matplotlib; without it the PNG stays as Graphviz wrote it). The
-    colours that fill an area (boxes, legend swatches, white, black) are kept exactly, so
-    a gradient reads the same as in the SVG; the rest (the blends at the edges of text
-    and lines) take the nearest of a median-cut palette."""
+    colours that fill an area are kept exactly, so a gradient reads the same as in the
+    SVG: every one of ``fills`` (the source's fill colours: boxes and legend swatches,
+    each swatch drawn once, too small to be found by counting) and the most common
+    colours (white, black). The rest (the blends at the edges of text and lines) take
+    the nearest of a median-cut palette of ``BLEND_COLOURS`` or more."""
     try:
         from PIL import Image
     except ImportError:
@@ -106,16 +122,30 @@ def _few_colours(png: bytes) -> bytes:
     with Image.open(io.BytesIO(png)) as image:
         rgb = image.convert("RGB")
     counts = rgb.getcolors(maxcolors=rgb.width * rgb.height) or []
-    fills: list[int] = []  # r, g, b of each, in a row
+    present = {colour[:3] for _, colour in counts if isinstance(colour, tuple)}
+    exact = [c for c in fills if c in present]  # a fill hidden under something is not in the PNG
     for n, colour in sorted(counts, reverse=True)[: PNG_COLOURS // 2]:
-        if n >= FILL_PIXELS and isinstance(colour, tuple):
-            fills.extend(colour[:3])
-    blends = PNG_COLOURS - len(fills) // 3
+        if n >= FILL_PIXELS and isinstance(colour, tuple) and colour[:3] not in exact:
+            exact.append(colour[:3])
+    exact = exact[: 256 - BLEND_COLOURS]
+    blends = max(PNG_COLOURS - len(exact), BLEND_COLOURS)
     spare = rgb.quantize(colors=blends, method=Image.Quantize.MEDIANCUT).getpalette() or []
-    palette = fills + spare[: 3 * blends]
+    palette = [v for c in exact for v in c] + spare[: 3 * blends]
     board = Image.new("P", (1, 1))
     board.putpalette(palette + [0] * (768 - len(palette)))
-    few = rgb.quantize(palette=board, dither=Image.Dither.NONE)
+    index = np.array(rgb.quantize(palette=board, dither=Image.Dither.NONE))
+    # Pillow finds the nearest colour through a coarse cache that merges shades one
+    # step apart (#de6712 and #dd6712): the exact colours are put in by hand.
+    if exact:
+        pixels = np.asarray(rgb, dtype=np.int32)
+        keys = (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
+        wanted = np.array([(r << 16) | (g << 8) | b for r, g, b in exact], dtype=np.int32)
+        order = np.argsort(wanted)
+        at = np.searchsorted(wanted[order], keys).clip(0, len(wanted) - 1)
+        hit = wanted[order][at] == keys
+        index[hit] = order[at[hit]]
+    few = Image.fromarray(index.astype(np.uint8))  # mode "L", made "P" by its palette
+    few.putpalette(palette)
     out = io.BytesIO()
     few.save(out, format="PNG", optimize=True)
     return out.getvalue() if out.tell() < len(png) else png

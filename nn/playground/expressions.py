@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from autograd_core import Constant, Value
+from autograd_core import Constant, DomainError, Value
 
 MAX_LENGTH = 300  # characters
 MAX_SYNTAX_NODES = 400
@@ -47,6 +47,8 @@ _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Pow: lambda a, b: a**b,
 }
 DEFAULTS = (0.5, -1.0, 2.0, 0.8, -0.3, 1.5, -2.0, 0.1)  # leaf values before the user moves them
+#: The defaults tried next when those leave an op's domain (log(y), sqrt(b) with y, b < 0).
+POSITIVE_DEFAULTS = tuple(abs(v) for v in DEFAULTS)
 
 
 # Python 3.11's parser keeps one recursion counter for every thread while it builds the
@@ -184,12 +186,27 @@ def compile_expression(
         raise ExpressionError(f"the name {bad[0]!r} is not allowed: letters and digits, at most 16")
     if len(names) > MAX_LEAVES:
         raise ExpressionError(f"the expression has {len(names)} names; at most {MAX_LEAVES}")
-    values = values or {}
-    leaves = {
-        n: Value(float(values.get(n, DEFAULTS[i % len(DEFAULTS)])), label=n) for i, n in enumerate(names)
-    }
+    given = values or {}
+
+    def built(defaults: tuple[float, ...]) -> tuple[Value, dict[str, Value]]:
+        leaves = {
+            n: Value(float(given.get(n, defaults[i % len(defaults)])), label=n) for i, n in enumerate(names)
+        }
+        return build(tree, dict(leaves)), leaves  # a copy: names given with := join it
+
     try:
-        root = build(tree, dict(leaves))  # a copy: names given with := join it
+        try:
+            return built(DEFAULTS)
+        except DomainError as refused:
+            if any(n not in given for n in names):
+                try:  # the leaves nobody set yet start positive instead: log(y) draws
+                    return built(POSITIVE_DEFAULTS)
+                except DomainError:
+                    pass
+            # The op's message names its own argument (x), which is not the leaf called x.
+            at = ", ".join(
+                f"{n} = {given.get(n, DEFAULTS[i % len(DEFAULTS)]):g}" for i, n in enumerate(names)
+            )
+            raise DomainError(f"{refused} (with {at})") from None
     except RecursionError:
         raise ExpressionError("the expression nests too deeply") from None
-    return root, leaves

@@ -134,7 +134,9 @@ window.roomHooks = (() => {
     $("room-answer").onkeydown = e => { if (e.key === "Enter") answer(); };
     $("room-join").onclick = () => send({ type: "room.join", code: $("room-join-code").value });
     window.addEventListener("keydown", e => {  // the arrow keys and space step the teacher's graph, not this one
-      if (R.following && ["ArrowLeft", "ArrowRight", " "].includes(e.key) && !["INPUT", "SELECT"].includes(e.target.tagName)) {
+      const typing = ChainruleGraphView.typesKeys(e.target);
+      const presses = e.key === " " && ["INPUT", "BUTTON"].includes(e.target.tagName);  // a checkbox, a button
+      if (R.following && ["ArrowLeft", "ArrowRight", " "].includes(e.key) && !typing && !presses) {
         e.stopImmediatePropagation(); e.preventDefault();
       }
     }, true);
