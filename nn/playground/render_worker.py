@@ -47,6 +47,8 @@ from typing import Any
 
 from autograd_core.viz import RenderError, render_svg
 
+from .fair import waited
+
 LOG = logging.getLogger("nn.playground")
 
 RENDER_WORKERS = 2  # one per core of the laptop the playground is made for
@@ -276,10 +278,13 @@ class RenderPool:
             check_layout(source, self.max_layout)
         source = with_attributes(source, self.attributes)
         for _ in range(2):  # a worker that died while idle is replaced and the picture retried
+            asked = time.monotonic()
             try:
                 worker = self._idle.get(timeout=WAIT_SECONDS)
             except queue.Empty:
                 raise RenderError("the playground is drawing many pictures: try again in a moment") from None
+            finally:
+                waited(time.monotonic() - asked)  # not billed to the tab (see fair)
             if worker is None:
                 try:
                     return render_svg(source, self.renderer)

@@ -23,6 +23,8 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import sessions
+from .fair import FairGate, GateTimeout
+from .render_worker import RENDER_WORKERS, WAIT_SECONDS
 from .room_messages import ROOM_HANDLERS
 from .rooms import Room, Rooms
 from .scheduler import Job, Scheduler
@@ -51,6 +53,8 @@ LOG = logging.getLogger("nn.playground")
 
 _graph_pool: ThreadPoolExecutor | None = None
 _graph_pool_lock = threading.Lock()
+#: Graph work runs RENDER_WORKERS requests at a time, the tab that drew least lately first.
+GRAPH_GATE = FairGate(RENDER_WORKERS)
 
 
 def graph_pool() -> ThreadPoolExecutor:
@@ -273,8 +277,19 @@ class Tab:
         finally:
             self.graph_task = None
 
+    def _fairly(self, work: Any, *args: Any) -> Any:
+        """``work(*args)`` in a graph thread, once the fair gate lets this tab through."""
+        try:
+            with GRAPH_GATE.turn(id(self), WAIT_SECONDS):
+                return work(*args)
+        except GateTimeout:
+            raise PlaygroundError("the playground is drawing many pictures: try again in a moment") from None
+
     def _graph_work(self, kind: str, arg: Any) -> dict[str, Any]:
         """In a graph thread: load, move a leaf, or redraw (the other theme, neurons folded or not)."""
+        return self._fairly(self._graph_step, kind, arg)
+
+    def _graph_step(self, kind: str, arg: Any) -> dict[str, Any]:
         if kind == "load":
             text, values = arg
             return self.graph.load(text, values)
@@ -363,7 +378,7 @@ class Tab:
                 source = job.future.result()
                 loop = asyncio.get_running_loop()
                 try:
-                    svg = await loop.run_in_executor(graph_pool(), sessions.RENDER, source)
+                    svg = await loop.run_in_executor(graph_pool(), self._fairly, sessions.RENDER, source)
                     reply = neuron_reply(arg[0], arg[1], svg)
                 except Exception as exc:
                     reply = {"type": "error", "message": str(exc)[:300]}
