@@ -7,6 +7,7 @@ import math
 import re
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from graphs import chain
@@ -354,3 +355,15 @@ def test_collapse_never_folds_away_a_shared_bias() -> None:
     out = (dot(w1, x) + b).tanh() + (dot(w2, x) + b).tanh()
     words = texts(parse(draw_graph(out, collapse=True).svg()))
     assert "shared_b" in words
+
+
+def test_render_without_dot_says_to_save_svg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``render()`` (graphviz's, which notebooks copy from its docs) needs the system dot;
+    without it the error says what works instead, not only that an executable is missing."""
+    from autograd_core.viz import RenderError
+
+    _, _, out = example()
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(RenderError, match=r"save_svg"):
+        draw_graph(out).render(tmp_path / "g")  # type: ignore[attr-defined]
+    assert not list(tmp_path.iterdir())

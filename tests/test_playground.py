@@ -174,6 +174,8 @@ def test_page_and_static_files_are_served(client: TestClient) -> None:
         r = client.get(f"/static/{name}")
         assert r.status_code == 200 and "http://" not in r.text and "https://" not in r.text
     assert client.get("/limits").json()["tabs"] >= 30
+    # no icon, and no 404 for the browser that asks for one anyway (a console error a load)
+    assert '<link rel="icon" href="data:,">' in page.text and client.get("/favicon.ico").status_code == 204
 
 
 @pytest.mark.parametrize("preset", ["neuron", "network", "mlp"])
@@ -353,9 +355,12 @@ def browser() -> Iterator[Any]:
 
 
 def open_page(browser: Any, url: str) -> tuple[Any, list[str]]:
+    """The page, and the host of every request it makes; a request the server cannot
+    answer (the browser's /favicon.ico was one, a console error on every load) fails."""
     page = browser.new_page(viewport={"width": 1500, "height": 900})
     hosts: list[str] = []
     page.on("request", lambda r: hosts.append(r.url.split("/")[2]))
+    page.on("response", lambda r: hosts.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.goto(url)
     return page, hosts
 

@@ -117,6 +117,15 @@ def test_a_new_expression_opens_at_step_0_and_number_powers_work(browser: Any, s
         )
         page.wait_for_timeout(100)
         assert (page.text_content("#error") or "") == ""
+    # the preset menu no longer names the last preset (it said "one neuron")
+    assert page.evaluate("(s => s.options[s.selectedIndex].text)(document.querySelector('#preset'))") == (
+        "your expression"
+    )
+    page.select_option("#preset", "network")  # a preset still opens from the menu
+    page.wait_for_function("document.querySelector('#expr').value.startsWith('(E :=')")
+    page.fill("#expr", "x**2 + relu(x)**2")
+    page.click("#draw")
+    page.wait_for_function("document.querySelector('#expr').value === 'x**2 + relu(x)**2'")
     page.click("#g-leaves")  # the drawer folds out with one slider per leaf
     page.wait_for_timeout(300)
     assert page.is_visible('#leaves input[data-leaf="x"][type=number]')

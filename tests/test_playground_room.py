@@ -294,17 +294,25 @@ def test_a_class_follows_the_teacher_in_chromium(browser: Any, server: str) -> N
 
     teacher.select_option("#room-exercise", "01-two-consumers")  # a question to the room
     teacher.click("#room-ask")
+    one.wait_for_selector("#room-quiz:not([hidden])")
+    one.fill("#room-answer", "1e308")  # finite, past the server's bound: said beside the box
+    one.click("#room-send")
+    assert one.text_content("#room-verdict") == "type a number no larger than 1e12"
+    assert (one.text_content("#error") or "") == ""
     for s, value, name in ((one, "-42", "Ana"), (two, "-36", "")):
         s.wait_for_selector("#room-quiz:not([hidden])")
         assert "dw/da" in (s.text_content("#room-question") or "")
         s.fill("#room-answer", value)
         s.fill("#room-name", name)
         s.click("#room-send")
-        s.wait_for_function("document.querySelector('#room-verdict').textContent !== ''")
+        s.wait_for_function("/^[✓✗]/.test(document.querySelector('#room-verdict').textContent)")
+        if s is one:
+            teacher.wait_for_function("document.body.dataset.answers === '1'")
+            assert teacher.text_content(".room-counts") == "1 answer, 1 right"
     assert one.text_content("#room-verdict") == "✓ right"
     assert (two.text_content("#room-verdict") or "").startswith("✗ not yet")
     teacher.wait_for_function("document.body.dataset.answers === '2'")
-    assert teacher.text_content("#room-count") == "2" and teacher.text_content("#room-right") == "1"
+    assert teacher.text_content(".room-counts") == "2 answers, 1 right"
     assert teacher.eval_on_selector_all("#room-histogram .room-bar", "bs => bs.map(b => b.title)") == [
         "-42: 1 (1 right)",
         "-36: 1 (0 right)",

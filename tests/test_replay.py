@@ -267,3 +267,39 @@ def test_a_label_that_looks_like_a_placeholder_stays_a_label(tmp_path: Path) -> 
     page = explain(x * y).save_html(tmp_path / "p.html").read_text()
     assert page.count("const ChainrulePlayer") == 1 and page.count('id="replay-data"') == 1
     assert "{{PLAYER_JS}}" in page and "{{DATA}}" in page  # shown as text, never filled in
+
+
+def test_the_table_keeps_its_column_names_and_the_play_button_its_width(tmp_path: Path) -> None:
+    """At 1280x720, at the last step of a 40-step replay, the table has scrolled to the
+    current row and its column names are still in sight (they had scrolled away); "play"
+    and "pause" are one width, so the slider beside them does not jump."""
+    from helpers import chromium
+
+    x = [Value(0.1 * (i + 1), label=f"x{i}") for i in range(10)]
+    total = sum((v * v).tanh() for v in x)
+    path = explain(total).save_html(tmp_path / "long.html")  # type: ignore[arg-type]
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(path.as_uri())
+        width = page.eval_on_selector("#play", "b => b.getBoundingClientRect().width")
+        page.click("#play")
+        assert page.text_content("#play") == "pause"
+        assert page.eval_on_selector("#play", "b => b.getBoundingClientRect().width") == width
+        page.click("#play")
+        page.fill("#slider", page.eval_on_selector("#slider", "s => s.max"))
+        page.dispatch_event("#slider", "input")
+        page.wait_for_timeout(300)
+        side = page.eval_on_selector("#side", "s => [s.scrollTop, s.getBoundingClientRect().top]")
+        head = page.eval_on_selector("table.chainrule-steps th", "t => t.getBoundingClientRect().top")
+        page.close()
+    assert side[0] > 0, "the table did not scroll to the last step"
+    assert abs(head - side[1]) < 2, (head, side)
+
+
+def test_a_label_with_a_line_break_keeps_the_text_table_one_line_a_row() -> None:
+    """print(explain(y)) with a label holding a line break or a tab: the seed line, the
+    header, the rule and one line per step (the break split a row in two)."""
+    a, b = Value(2.0, label="line\none"), Value(3.0, label="b\tt")
+    text = str(explain(a * b))
+    assert len(text.splitlines()) == 1 + 2 + 2, text
+    assert "line\\none" in text and "b\\tt" in text

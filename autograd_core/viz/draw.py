@@ -21,6 +21,7 @@ to the notebook's width, with a PNG beside it for a notebook opened untrusted (s
 
 from __future__ import annotations
 
+import shutil
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from .dot_text import plain, record_label
 from .layout import TB_NODESEP, choose_rankdir, levels
 from .names import constant_text, is_constant, value_names
 from .notebook import picture_bundle
-from .render import check_size, render_png, render_svg
+from .render import RenderError, check_size, render_png, render_svg
 
 SHOW_FIELDS = ("data", "grad")
 COLOR_MODES = (None, "grad")
@@ -124,6 +125,17 @@ def _graph_class() -> type:
             p = Path(path)
             p.write_bytes(render_png(self.source))
             return p
+
+        def render(self, *args: Any, **kwargs: Any) -> Any:
+            """``graphviz.Digraph.render``: writes the file with the system ``dot``. Without
+            one, a ``RenderError`` points to ``.save_svg`` (graphviz's own error named only
+            a missing executable)."""
+            if shutil.which("dot") is None:
+                raise RenderError(
+                    "render() runs Graphviz's dot, which is not installed here: .save_svg(path) "
+                    "writes the picture without it (apt-get install graphviz for render and PNG)"
+                )
+            return super().render(*args, **kwargs)
 
     return Graph
 

@@ -185,9 +185,22 @@ const ChainruleGraphView = (() => {
       $("g-play").textContent = "pause";
       state.timer = setInterval(() => { if (state.step >= state.graph.last) pause(); else show(state.step + 1); }, 900);
     }
+    function yours() {  // the preset menu says the graph is the student's own, not the last preset
+      const menu = $("preset");
+      let own = [...menu.options].find(o => o.value === "");
+      if (!own) {
+        own = new Option("your expression", "");
+        own.disabled = own.hidden = true;  // shown as the choice, never chosen from the list
+        menu.add(own, 0);
+      }
+      menu.value = "";
+    }
     function wire() {
       $("preset").onchange = () => { state.step = 0; state.picked = null; send({ type: "graph.preset", name: $("preset").value }); };
-      $("draw").onclick = () => { state.step = 0; state.picked = null; send({ type: "graph.expr", text: $("expr").value }); };
+      $("draw").onclick = () => {
+        state.step = 0; state.picked = null; yours();
+        send({ type: "graph.expr", text: $("expr").value });
+      };
       $("expr").onkeydown = e => { if (e.key === "Enter") $("draw").onclick(); };
       $("g-prev").onclick = () => { pause(); show(state.step - 1); };
       $("g-next").onclick = () => { pause(); show(state.step + 1); };

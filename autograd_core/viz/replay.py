@@ -183,12 +183,12 @@ class Replay:
 
     def table(self) -> str:
         """The steps as a plain-text table, after the seed."""
-        rows = self.rows()
+        rows = [[_one_line(c) for c in r] for r in self.rows()]
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
         name = self.names[id(self.root)]
-        seed = f"seed: {derivative(name, name)} = {self.number(self.seed)}"
+        seed = _one_line(f"seed: {derivative(name, name)} = {self.number(self.seed)}")
         return seed + "\n" + "\n".join(lines)
 
     def __str__(self) -> str:
@@ -434,3 +434,8 @@ def explain(root: Value, grad: float = 1.0, forward: bool = False) -> Replay:
     """Record the backward pass of ``root`` as chain-rule steps (see ``Replay``);
     ``forward=True`` records the forward pass first. ``grad`` is the seed."""
     return Replay(root, grad, forward)
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line of a text table: a label's line break or tab shown as \\n, \\t."""
+    return text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")

@@ -99,6 +99,7 @@ class Playground:
                 Route("/", self.index),
                 Route("/limits", self.limits),
                 Route("/player.js", self.player),
+                Route("/favicon.ico", self.no_icon),
                 Route("/teach", self.teach),
                 Route("/join/{code}", self.index),
                 WebSocketRoute("/ws", self.socket),
@@ -138,6 +139,11 @@ class Playground:
     async def player(self, request: Any) -> Response:
         """The step player's core, the same script the replay page inlines."""
         return Response(player_js(), media_type="text/javascript")
+
+    async def no_icon(self, request: Any) -> Response:
+        """No icon (the page says so too): a browser that asks anyway gets an empty
+        answer, not a 404 in its console on every load."""
+        return Response(status_code=204)
 
     async def limits(self, request: Any) -> JSONResponse:
         """The limits that protect the teacher's laptop, and the presets."""

@@ -25,7 +25,8 @@ window.roomHooks = (() => {
       '<span class="gap"></span><select id="room-exercise" aria-label="exercise"></select>' +
       '<button id="room-ask">ask the room</button></span>' +
       '<span class="room-line" id="room-results" hidden><span id="room-question"></span>' +
-      '<span class="room-counts"><b id="room-count">0</b> answers, <b id="room-right">0</b> right</span>' +
+      '<span class="room-counts"><b id="room-count">0</b> <span id="room-count-word">answers</span>, ' +
+      '<b id="room-right">0</b> right</span>' +
       '<span id="room-histogram"></span><span id="room-named"></span></span>'
     : '<span class="room-line"><span>class <b id="room-code">...</b></span><span id="room-mode">joining...</span>' +
       '<button id="room-explore" hidden>explore on my own</button><button id="room-follow" hidden>follow the teacher</button>' +
@@ -67,6 +68,7 @@ window.roomHooks = (() => {
     $("room-question").textContent = msg.question.exercise + ": " + msg.question.question;
     $("room-question").title = msg.question.question;
     $("room-count").textContent = msg.answers; $("room-right").textContent = msg.right;
+    $("room-count-word").textContent = msg.answers === 1 ? "answer" : "answers";
     body.dataset.answers = msg.answers; body.dataset.right = msg.right;
     const most = Math.max(1, ...msg.bins.map(b => b.count)), hist = $("room-histogram");
     hist.textContent = "";
@@ -123,7 +125,10 @@ window.roomHooks = (() => {
   }
   function answer() {
     const value = Number($("room-answer").value.trim().replace(",", "."));
-    if (!$("room-answer").value.trim() || !isFinite(value)) { $("room-verdict").textContent = "type one number"; return; }
+    const say = text => { $("room-verdict").textContent = text; $("room-verdict").className = ""; };
+    if (!$("room-answer").value.trim() || !isFinite(value)) return say("type one number");
+    if (Math.abs(value) > 1e12) return say("type a number no larger than 1e12");  // the server's bound
+    say("");  // the verdict comes back from the server
     send({ type: "room.answer", value, name: $("room-name").value.trim() });
   }
   if (!teacher) {
