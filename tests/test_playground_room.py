@@ -333,6 +333,16 @@ def test_a_class_follows_the_teacher_in_chromium(browser: Any, server: str) -> N
     )  # the README's: CHAINRULE_SCREENSHOTS=docs/playground
     board.close()
 
+    # Projected at 1280x720, the teacher's room bar is two lines and the graph keeps most
+    # of the screen (before: 160 px of bar, "ask the room" on a line of its own; 311 px of graph).
+    teacher.check("#projector")
+    teacher.wait_for_timeout(300)
+    bar, graph = teacher.evaluate(
+        "['#room', '#g-main'].map(s => document.querySelector(s).getBoundingClientRect().height)"
+    )
+    assert bar <= 110 and graph >= 360, (bar, graph)
+    teacher.uncheck("#projector")
+
     stray = browser.new_page(viewport={"width": 1280, "height": 720})  # a mistyped code: type it again
     stray.goto(server + "join/ZZZZZZ")
     stray.wait_for_selector("#room-retry:not([hidden])")
