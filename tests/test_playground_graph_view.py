@@ -103,6 +103,11 @@ def test_the_projector_switch_keeps_the_step(browser: Any, server: str) -> None:
     page.keyboard.press(" ")  # space presses the focused switch, as everywhere
     assert not page.is_checked("#projector")
     assert page.evaluate("document.body.dataset.step") == "6"
+    page.click("#g-next")  # after a click on a button, space plays (it did before this change too)
+    page.keyboard.press(" ")
+    assert page.text_content("#g-play") == "pause" and page.evaluate("document.body.dataset.step") == "7"
+    page.keyboard.press(" ")
+    assert page.text_content("#g-play") == "play"
     page.close()
 
 

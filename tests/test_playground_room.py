@@ -343,6 +343,14 @@ def test_a_class_follows_the_teacher_in_chromium(browser: Any, server: str) -> N
     assert bar <= 110 and graph >= 360, (bar, graph)
     teacher.uncheck("#projector")
 
+    # The teacher types an expression: a following student's menu no longer names a preset.
+    chosen = "(s => s.options[s.selectedIndex].text)(document.querySelector('#preset'))"
+    assert two.evaluate(chosen) == "2-2-1 network (lesson 02)"
+    teacher.fill("#expr", "(a*b + c).tanh()")
+    teacher.click("#draw")
+    two.wait_for_function("document.querySelector('#expr').value === '(a*b + c).tanh()'", timeout=15_000)
+    assert teacher.evaluate(chosen) == two.evaluate(chosen) == "your expression"
+
     stray = browser.new_page(viewport={"width": 1280, "height": 720})  # a mistyped code: type it again
     stray.goto(server + "join/ZZZZZZ")
     stray.wait_for_selector("#room-retry:not([hidden])")

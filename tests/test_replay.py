@@ -291,9 +291,19 @@ def test_the_table_keeps_its_column_names_and_the_play_button_its_width(tmp_path
         page.wait_for_timeout(300)
         side = page.eval_on_selector("#side", "s => [s.scrollTop, s.getBoundingClientRect().top]")
         head = page.eval_on_selector("table.chainrule-steps th", "t => t.getBoundingClientRect().top")
+        hidden = []  # stepping back, the current row is never under the column names
+        for _ in range(int(page.eval_on_selector("#slider", "s => s.max"))):
+            page.click("#prev")
+            hidden += page.evaluate(
+                "() => { const row = document.querySelector('tr.current'); if (!row) return [];"
+                " const h = document.querySelector('table.chainrule-steps th').getBoundingClientRect();"
+                " return row.getBoundingClientRect().top < h.bottom - 1 ? [document.body.dataset.step] : [];"
+                " }"
+            )
         page.close()
     assert side[0] > 0, "the table did not scroll to the last step"
     assert abs(head - side[1]) < 2, (head, side)
+    assert hidden == [], f"steps whose row hid under the column names: {hidden}"
 
 
 def test_a_label_with_a_line_break_keeps_the_text_table_one_line_a_row() -> None:

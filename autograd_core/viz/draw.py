@@ -128,14 +128,20 @@ def _graph_class() -> type:
 
         def render(self, *args: Any, **kwargs: Any) -> Any:
             """``graphviz.Digraph.render``: writes the file with the system ``dot``. Without
-            one, a ``RenderError`` points to ``.save_svg`` (graphviz's own error named only
-            a missing executable)."""
+            one, the error (a ``RenderError`` and graphviz's ``ExecutableNotFound``, so
+            code written for either catches it) points to ``.save_svg``."""
             if shutil.which("dot") is None:
-                raise RenderError(
+                raise DotNotFound(
                     "render() runs Graphviz's dot, which is not installed here: .save_svg(path) "
                     "writes the picture without it (apt-get install graphviz for render and PNG)"
                 )
             return super().render(*args, **kwargs)
+
+    class DotNotFound(RenderError, graphviz.ExecutableNotFound):
+        """``render()`` without the system ``dot``."""
+
+        def __init__(self, message: str) -> None:
+            RuntimeError.__init__(self, message)  # not graphviz's: it formats a command line
 
     return Graph
 

@@ -185,7 +185,7 @@ const ChainruleGraphView = (() => {
       $("g-play").textContent = "pause";
       state.timer = setInterval(() => { if (state.step >= state.graph.last) pause(); else show(state.step + 1); }, 900);
     }
-    function yours() {  // the preset menu says the graph is the student's own, not the last preset
+    function yours() {  // the preset menu says the graph was typed (here or by the teacher), not a preset
       const menu = $("preset");
       let own = [...menu.options].find(o => o.value === "");
       if (!own) {
@@ -218,9 +218,10 @@ const ChainruleGraphView = (() => {
       (root.body ? doc : root).addEventListener("keydown", e => {  // a widget: keys while it has focus
         // Keys step the picture unless they type into something (a text field, a menu,
         // the step slider); after a click on a checkbox (the projector switch) the arrows
-        // still step, and space still presses the checkbox or button that has focus.
+        // still step and space still ticks the checkbox. After a click on a button, space
+        // plays or pauses (as the play button's title says), not that button again.
         if ($("graph-view").hidden || typesKeys(e.target)) return;
-        if (e.key === " " && ["INPUT", "BUTTON"].includes(e.target.tagName)) return;
+        if (e.key === " " && e.target.tagName === "INPUT") return;
         if (e.key === "ArrowRight") { pause(); show(state.step + 1); }
         else if (e.key === "ArrowLeft") { pause(); show(state.step - 1); }
         else if (e.key === " ") { e.preventDefault(); state.timer ? pause() : play(); }
@@ -230,7 +231,7 @@ const ChainruleGraphView = (() => {
       });
       doc.defaultView.addEventListener("resize", () => { if (V.zoom && !V.overview) follow(); else whole(); });
     }
-    return { load, update, show, refused, wire, whole, follow };
+    return { load, update, show, refused, wire, whole, follow, yours };
   }
   function typesKeys(el) {  // does this element use the arrow keys itself?
     return ["SELECT", "TEXTAREA"].includes(el.tagName)

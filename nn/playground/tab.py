@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import threading
@@ -55,6 +56,7 @@ _graph_pool: ThreadPoolExecutor | None = None
 _graph_pool_lock = threading.Lock()
 #: Graph work runs RENDER_WORKERS requests at a time, the tab that drew least lately first.
 GRAPH_GATE = FairGate(RENDER_WORKERS)
+_NUMBERS = itertools.count()
 
 
 def graph_pool() -> ThreadPoolExecutor:
@@ -84,6 +86,7 @@ class Tab:
         self.ws = ws
         self.scheduler = scheduler
         self.graph = GraphSession()
+        self.number = next(_NUMBERS)  # its name at the fair gate (an id() is reused)
         self.train: TrainSession | None = None  # made in the scheduler's thread, on first use
         self.opened = self.last_heard = time.monotonic()
         self.heard = False
@@ -278,9 +281,12 @@ class Tab:
             self.graph_task = None
 
     def _fairly(self, work: Any, *args: Any) -> Any:
-        """``work(*args)`` in a graph thread, once the fair gate lets this tab through."""
+        """``work(*args)`` in a graph thread, once the fair gate lets this tab through
+        (not at all if the tab closed while it waited)."""
         try:
-            with GRAPH_GATE.turn(id(self), WAIT_SECONDS):
+            with GRAPH_GATE.turn(self.number, WAIT_SECONDS):
+                if self.ending.is_set():
+                    raise PlaygroundError("the tab has closed")
                 return work(*args)
         except GateTimeout:
             raise PlaygroundError("the playground is drawing many pictures: try again in a moment") from None

@@ -112,6 +112,7 @@ window.roomHooks = (() => {
       R.want = msg.step;
       if ($("projector").checked !== msg.projector) { $("projector").checked = msg.projector; body.classList.toggle("projector", msg.projector); }
       if (msg.preset) $("preset").value = msg.preset;
+      else graphView.yours();  // the teacher typed it: the menu says so, not the last preset
     }
     mode("", msg.following);
     apply();
@@ -140,7 +141,7 @@ window.roomHooks = (() => {
     $("room-join").onclick = () => send({ type: "room.join", code: $("room-join-code").value });
     window.addEventListener("keydown", e => {  // the arrow keys and space step the teacher's graph, not this one
       const typing = ChainruleGraphView.typesKeys(e.target);
-      const presses = e.key === " " && ["INPUT", "BUTTON"].includes(e.target.tagName);  // a checkbox, a button
+      const presses = e.key === " " && e.target.tagName === "INPUT";  // space ticks a checkbox
       if (R.following && ["ArrowLeft", "ArrowRight", " "].includes(e.key) && !typing && !presses) {
         e.stopImmediatePropagation(); e.preventDefault();
       }
