@@ -110,6 +110,21 @@ def test_every_lesson_has_exercises(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_lesson_promises_the_player_only_where_it_has_one(path: Path) -> None:
+    """A lesson's opening note says Run All brings the live backward player only if the
+    lesson shows one (an explain() output: a frame). Lesson 02 promised it and had none."""
+    book = nbformat.read(path, as_version=4)
+    promised = "backward player" in book.cells[0].source
+    players = [
+        o
+        for c in code_cells(book)
+        for o in c.outputs
+        if 'class="chainrule-replay"' in o.get("data", {}).get("text/html", "")
+    ]
+    assert promised == bool(players), (path.name, promised, len(players))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_stored_picture_shows_in_an_untrusted_notebook(path: Path) -> None:
     """JupyterLab shows no SVG in a notebook somebody else ran: every stored graph
     picture has a PNG beside it (what the student sees before running), the SVG states
