@@ -3,7 +3,7 @@ parent, from the output back.
 
 ``Node`` is what the chain rule needs of a value: its data, its parents and the local
 derivative toward each parent (``Value`` in ``value.py`` adds the arithmetic).
-``chain_rule`` is the backward pass written once, the way micrograd's reader expects::
+``chain_rule`` is the backward pass written once, the way micrograd's reader expects:
 
     for node in reversed(topological_order(root)):
         for parent, local in zip(node.parents, node.local_grads):

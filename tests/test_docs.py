@@ -242,6 +242,9 @@ def test_every_lesson_is_a_page_with_its_stored_pictures(site: Path, path: Path)
     markdown = "".join("".join(c["source"]) for c in book["cells"] if c["cell_type"] == "markdown")
     title = re.search(r"^# (.+)$", markdown, flags=re.M)
     assert title and html.escape(title.group(1), quote=False) in source
+    # the opening note says how to run the lesson, not to Run All on a page that runs nothing
+    assert "Opened as stored" not in source, f"{path.name}: the notebook's Run All note on the site"
+    assert ("Opened as stored" in markdown) == ("chainrule lessons DIR" in source), path.name
     if "$" in markdown:  # the formulas are MathML, rendered at build time (no MathJax)
         assert "<math" in source and "$$" not in page_text(page), f"{path.name}: formulas left as TeX"
 

@@ -367,3 +367,11 @@ def test_the_lesson_with_solutions_and_wrong_answers(path: Path, tmp_path: Path)
         assert out == text if how == "is" else out.startswith(text), (path.name, cell.source, out)
         checked += 1
     assert checked == 2 * len(solutions_for(path)[0]) >= 4
+
+
+def test_the_checker_prints_minus_zero_as_zero() -> None:
+    """A gradient that is -0.0 (a product with a negative zero) reads "0", not "-0"."""
+    from nn.exercises.exercise import short
+
+    assert short(-0.0) == "0" and short([2.857142857, -0.0, 0.7142857]) == "[2.85714, 0, 0.714286]"
+    assert short(-1e-7) == "-1e-07"  # a small negative number keeps its sign

@@ -106,8 +106,19 @@ class _ReadmeLinksExtension(Extension):
         md.preprocessors.register(_ReadmeLinks(md), "chainrule_readme_links", 31)  # after snippets (32)
 
 
+#: A lesson's opening note tells a Jupyter user to Run All; on the site, which runs nothing,
+#: it says how to get the lesson to run instead.
+_RUN_ALL_NOTE = re.compile(r"<blockquote>\s*<p>Opened as stored,.*?</blockquote>", re.S)
+_SITE_NOTE = (
+    "<blockquote><p>The lesson as stored, with its outputs. To run it and answer its exercises: "
+    "<code>chainrule lessons DIR</code> writes the notebooks into DIR; open them in Jupyter and "
+    "Run All.</p></blockquote>"
+)
+
+
 def on_page_content(content: str, page: Any, config: Any, files: Files) -> str:
     if page.file.src_uri.endswith(".ipynb"):
         content = _MATHJAX.sub("", content)
         content = _MERMAID.sub("", content)
+        content = _RUN_ALL_NOTE.sub(_SITE_NOTE, content, count=1)
     return content

@@ -1,6 +1,6 @@
 """Exercise checkers for the lesson notebooks (``notebooks/``).
 
-A number exercise's cell holds a placeholder the student replaces, and a call to ``check``::
+A number exercise's cell holds a placeholder the student replaces, and a call to ``check``:
 
     from nn.exercises import check
 
@@ -8,7 +8,7 @@ A number exercise's cell holds a placeholder the student replaces, and a call to
     check("01-local-derivative", answer)
 
 A code exercise (cell tag ``exercise-code``) holds a function the student writes, and
-``check`` runs it on random inputs (seeded: the same ones each time) against chainrule::
+``check`` runs it on random inputs (seeded: the same ones each time) against chainrule:
 
     def mul_backward(a, b, out_grad):
         ...  # your code

@@ -137,7 +137,7 @@ def _parameter_names(fn: Callable[..., Any], count: int) -> tuple[str, ...]:
 def _short(x: Any) -> str:
     """A number to 6 significant digits, sequences element by element, at most 200 chars."""
     if isinstance(x, float):
-        text = f"{x:.6g}"
+        text = f"{x + 0.0:.6g}"  # + 0.0: -0.0 prints as 0, not the puzzling "-0"
     elif isinstance(x, (list, tuple)):
         inner = ", ".join(_short(v) for v in x)
         text = f"[{inner}]" if isinstance(x, list) else f"({inner}{',' if len(x) == 1 else ''})"

@@ -305,7 +305,8 @@ def _mistake(**switches: Any) -> Callable[[Spec], list[Any]]:
 
 _ACCUMULATE_HINT = (
     "a value used twice keeps only the gradient of its last use: in add, mul and tanh, accumulate with "
-    "self.grad += ... (and other.grad += ...), not =, then run those cells and this one again."
+    "self.grad += ... (in add and mul also other.grad += ...), not =, then run those cells and this one "
+    "again."
 )
 
 
