@@ -342,6 +342,9 @@ def test_a_class_follows_the_teacher_in_chromium(browser: Any, server: str) -> N
     )
     assert bar <= 110 and graph >= 360, (bar, graph)
     teacher.uncheck("#projector")
+    # the picture redrawn in the default theme (its reply would put the preset's text back
+    # into the field if it came after the typing below)
+    teacher.wait_for_function("document.querySelector('#picture svg text[font-size=\"22.00\"]') === null")
 
     # The teacher types an expression: a following student's menu no longer names a preset.
     chosen = "(s => s.options[s.selectedIndex].text)(document.querySelector('#preset'))"
