@@ -29,7 +29,7 @@ from typing import Any
 from ..backward import chain_rule, topological_order
 from ..value import Value
 from .colors import NEGATIVE_HUE, POSITIVE_HUE, GradColors, NumberFormat
-from .dot_text import plain
+from .dot_text import plain, printable
 from .draw import HIGHLIGHT, THEMES, Picture, draw_graph
 from .front_end import (
     player_js,  # noqa: F401  (the playground imports it from here)
@@ -437,5 +437,6 @@ def explain(root: Value, grad: float = 1.0, forward: bool = False) -> Replay:
 
 
 def _one_line(text: str) -> str:
-    """``text`` on one line of a text table: a label's line break or tab shown as \\n, \\t."""
-    return text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    """``text`` on one line of a text table: as a picture prints it (``printable``), its
+    line breaks and tabs written ``\\n`` and ``\\t``."""
+    return printable(text.replace("\t", "\\t")).replace("\n", "\\n")

@@ -188,10 +188,11 @@ def compile_expression(
         raise ExpressionError(f"the expression has {len(names)} names; at most {MAX_LEAVES}")
     given = values or {}
 
+    def start(defaults: tuple[float, ...]) -> dict[str, float]:
+        return {n: float(given.get(n, defaults[i % len(defaults)])) for i, n in enumerate(names)}
+
     def built(defaults: tuple[float, ...]) -> tuple[Value, dict[str, Value]]:
-        leaves = {
-            n: Value(float(given.get(n, defaults[i % len(defaults)])), label=n) for i, n in enumerate(names)
-        }
+        leaves = {n: Value(v, label=n) for n, v in start(defaults).items()}
         return build(tree, dict(leaves)), leaves  # a copy: names given with := join it
 
     try:
@@ -204,9 +205,7 @@ def compile_expression(
                 except DomainError:
                     pass
             # The op's message names its own argument (x), which is not the leaf called x.
-            at = ", ".join(
-                f"{n} = {given.get(n, DEFAULTS[i % len(DEFAULTS)]):g}" for i, n in enumerate(names)
-            )
+            at = ", ".join(f"{n} = {v:g}" for n, v in start(DEFAULTS).items())
             raise DomainError(f"{refused} (with {at})") from None
     except RecursionError:
         raise ExpressionError("the expression nests too deeply") from None

@@ -57,6 +57,7 @@ WAIT_SECONDS = 20.0  # the longest a picture waits for a free worker
 START_SECONDS = 60.0  # a worker's start: imports, and the WebAssembly module's compilation
 MAX_LAYOUT = 3000  # layout points (see layout_cost)
 LAYOUT_ATTRIBUTES = "nslimit=5 nslimit1=5"
+BUSY = "the playground is drawing many pictures: try again in a moment"
 
 _ID = r'([A-Za-z_][\w]*|"(?:[^"\\]|\\.)*")'
 _EDGE = re.compile(rf"^[ \t]*{_ID}[ \t]*->[ \t]*{_ID}", re.M)
@@ -282,7 +283,7 @@ class RenderPool:
             try:
                 worker = self._idle.get(timeout=WAIT_SECONDS)
             except queue.Empty:
-                raise RenderError("the playground is drawing many pictures: try again in a moment") from None
+                raise RenderError(BUSY) from None
             finally:
                 waited(time.monotonic() - asked)  # not billed to the tab (see fair)
             if worker is None:

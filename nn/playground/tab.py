@@ -25,7 +25,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import sessions
 from .fair import FairGate, GateTimeout
-from .render_worker import RENDER_WORKERS, WAIT_SECONDS
+from .render_worker import BUSY, RENDER_WORKERS, WAIT_SECONDS
 from .room_messages import ROOM_HANDLERS
 from .rooms import Room, Rooms
 from .scheduler import Job, Scheduler
@@ -289,7 +289,7 @@ class Tab:
                     raise PlaygroundError("the tab has closed")
                 return work(*args)
         except GateTimeout:
-            raise PlaygroundError("the playground is drawing many pictures: try again in a moment") from None
+            raise PlaygroundError(BUSY) from None
 
     def _graph_work(self, kind: str, arg: Any) -> dict[str, Any]:
         """In a graph thread: load, move a leaf, or redraw (the other theme, neurons folded or not)."""

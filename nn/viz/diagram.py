@@ -4,6 +4,7 @@ larger |w|. Wide layers show their first and last neurons with a "..." between."
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from autograd_core.viz import POSITIVE_HUE, digraph_class, hex_color
@@ -78,11 +79,8 @@ def _columns(g: Any, model: MLP, cols: list[list[int | None]], size: dict[str, f
                 fontname="Helvetica",
                 fontsize=str(size["title"]),
             )
-            # One rank per layer, its neurons ordered from the top by invisible edges.
-            column.attr(rank="same")
-            previous = None
-            for j in col:
-                key = f"n{li}_gap" if j is None else f"n{li}_{j}"
+            keys = [f"n{li}_gap" if j is None else f"n{li}_{j}" for j in col]
+            for j, key in zip(col, keys):
                 if j is None:
                     column.node(key, label="...", shape="plaintext")
                 else:
@@ -90,9 +88,7 @@ def _columns(g: Any, model: MLP, cols: list[list[int | None]], size: dict[str, f
                     # Inside each neuron: its bias (the edges carry the weights).
                     label = f"x{j}" if li == 0 else f"{model.layers[li - 1].neurons[j].b.data:+.2f}"
                     column.node(key, label=label, style="filled", fillcolor=fill)
-                if previous is not None:
-                    column.edge(key, previous, style="invis")  # LR draws a flat edge upwards
-                previous = key
+            _top_to_bottom(column, keys)
 
 
 def _weights(g: Any, model: MLP, cols: list[list[int | None]], show: bool, size: dict[str, float]) -> None:
@@ -129,9 +125,15 @@ def _legend(g: Any, size: dict[str, float]) -> None:
     ]
     with g.subgraph(name="cluster_legend") as c, c.subgraph() as column:
         c.attr(label="legend", style="dashed", color="#999999", fontname="Helvetica", fontsize=font)
-        column.attr(rank="same")
         for i, (text, colour) in enumerate(lines):
             column.node(f"legend_{i}", label=text, shape="plaintext", fixedsize="false", height="0.3",
                         fontsize=font, fontcolor=colour)  # fmt: skip
-            if i:
-                column.edge(f"legend_{i}", f"legend_{i - 1}", style="invis")  # as in a layer's column
+        _top_to_bottom(column, [f"legend_{i}" for i in range(len(lines))])
+
+
+def _top_to_bottom(column: Any, keys: list[str]) -> None:
+    """One rank (a column, left to right), its nodes in the order of ``keys`` from the
+    top: invisible edges between neighbours (left to right, dot draws a flat edge upwards)."""
+    column.attr(rank="same")
+    for upper, lower in pairwise(keys):
+        column.edge(lower, upper, style="invis")
